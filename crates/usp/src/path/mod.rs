@@ -1,0 +1,1 @@
+//! The TR-369 path grammar.
