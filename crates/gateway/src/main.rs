@@ -1,1 +1,54 @@
-fn main() {}
+//! `cwmp2usp`: the gateway binary. Today it carries the operator's `decode`
+//! tool; the ACS, the USP agents and the simulator join it as they land.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod decode;
+mod http_dump;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cwmp2usp",
+    version,
+    about = "TR-069 (CWMP) to USP (TR-369) migration gateway"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pretty-print a CWMP SOAP envelope (bare XML or a raw HTTP request dump)
+    /// or a binary USP Record with its Msg, as JSON.
+    Decode {
+        /// Input file; `-` or nothing reads standard input.
+        file: Option<std::path::PathBuf>,
+        /// Print one compact JSON line instead of indented JSON.
+        #[arg(long)]
+        compact: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode { file, compact } => match decode::run(file.as_deref(), compact) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                // Operators pipe this into scripts: one line, no backtrace.
+                eprintln!("cwmp2usp decode: {err}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
