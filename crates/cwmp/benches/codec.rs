@@ -1,6 +1,6 @@
 //! Parse/emit throughput, and the crates.io `cwmp` crate on the same input.
 //!
-//! `cargo bench -p cwmp@0.1.0 --bench codec -- --warm-up-time 1 --measurement-time 3`
+//! `cd crates/cwmp && cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 

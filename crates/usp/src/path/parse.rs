@@ -29,7 +29,23 @@ pub(super) fn parse(input: &str, ref_value: bool) -> Result<Path, PathError> {
     if input.is_empty() {
         return Err(p.err(K::Empty));
     }
-    p.path(ref_value)
+    let end = input.len();
+    let tree = p.path(ref_value)?;
+    // Display re-escapes a lenient lone '%' as "%25" and gives a reference
+    // value its final '.', so the canonical text can outgrow the input. A
+    // path we accept must print as text we accept again, so the limit also
+    // holds for that text. Only inputs near the limit pay for the check.
+    let worst_case = end + 1 + 2 * input.bytes().filter(|&b| b == b'%').count();
+    if worst_case > MAX_PATH_LEN && tree.to_string().len() > MAX_PATH_LEN {
+        return Err(PathError::new(
+            end,
+            None,
+            K::TooLong {
+                limit: MAX_PATH_LEN,
+            },
+        ));
+    }
+    Ok(tree)
 }
 
 struct Parser<'a> {

@@ -681,3 +681,25 @@ fn hand_built_malformed_trees_are_detected() {
     };
     assert!(!t.is_well_formed());
 }
+
+/// Found by the fuzzer: an accepted path whose canonical text outgrew
+/// MAX_PATH_LEN no longer re-parsed. Now the limit holds for both.
+#[test]
+fn canonical_text_of_an_accepted_path_stays_within_the_limit() {
+    let lone_percents = format!("Device.A.[X==\"{}\"].", "%".repeat(2000));
+    assert!(lone_percents.len() <= MAX_PATH_LEN);
+    let err = Path::parse(&lone_percents).unwrap_err();
+    assert!(matches!(err.kind(), PathErrorKind::TooLong { .. }), "{err}");
+    assert_eq!(err.offset(), lone_percents.len());
+
+    // A reference value without its final '.' gains one when printed.
+    let name = "A".repeat(MAX_PATH_LEN - "Device..B.1".len());
+    let exact = format!("Device.{name}.B.1");
+    assert_eq!(exact.len(), MAX_PATH_LEN);
+    assert!(Path::parse_reference_value(&exact).is_err());
+    let fits = format!("Device.{}.B.1", &name[1..]);
+    assert!(Path::parse_reference_value(&fits).is_ok_and(|t| Path::parse(&t.to_string()).is_ok()));
+
+    // Small inputs with lone '%' are still accepted.
+    assert!(Path::parse("Device.A.[X==\"100%\"].").is_ok());
+}
