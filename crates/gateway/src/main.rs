@@ -1,5 +1,6 @@
 //! `cwmp2usp`: the gateway binary. Today it carries the operator's `decode`
-//! tool; the ACS, the USP agents and the simulator join it as they land.
+//! tool and the CPE fleet simulator (`sim`); the ACS and the USP agents join
+//! it as they land.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -7,6 +8,7 @@
 
 mod decode;
 mod http_dump;
+mod sim_cmd;
 
 use std::process::ExitCode;
 
@@ -34,6 +36,8 @@ enum Command {
         #[arg(long)]
         compact: bool,
     },
+    /// Simulate a fleet of TR-069 CPE against an ACS (see docs/simulator.md).
+    Sim(Box<sim_cmd::SimArgs>),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,13 @@ fn main() -> ExitCode {
             Err(err) => {
                 // Operators pipe this into scripts: one line, no backtrace.
                 eprintln!("cwmp2usp decode: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Sim(args) => match sim_cmd::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cwmp2usp sim: {err:#}");
                 ExitCode::FAILURE
             }
         },

@@ -1,0 +1,8 @@
+//! Shared helpers of the simulator end-to-end tests.
+#![allow(dead_code)]
+
+pub mod acs;
+pub mod http;
+pub mod rpc;
+pub mod sim;
+pub mod xsd;
