@@ -38,54 +38,59 @@ impl Cpe {
         format!("{}-{}", self.serial, self.next_id)
     }
 
+    /// Borrows every string from the CPE (model, config, queue) rather than
+    /// copying it: the Inform is built on every session, and at load-test
+    /// rates its allocations were a visible share of the simulator's CPU.
     pub(super) fn build_inform(&mut self, now: Duration) -> Built {
         if !self.changed.is_empty() {
             self.events.push("4 VALUE CHANGE", "");
         }
-        let events: Vec<QueuedEvent> = self.events.iter().cloned().collect();
-        let root = self.model.root().to_string();
-        let mut params: Vec<ParameterValue<'static>> = Vec::new();
-        let mut push = |name: &str, model: &crate::model::DataModel| {
+        let id = self.next_message_id();
+        let current_time = crate::clock::date_time(self.unix_now(now));
+        let model = &self.model;
+        let root = model.root();
+        let mut params: Vec<ParameterValue<'_>> =
+            Vec::with_capacity(INFORM_PARAMS.len() + self.changed.len());
+        let mut push = |name: &str| {
             if params.iter().any(|p| p.name == name) {
                 return;
             }
             if let Some(e) = model.get(name) {
                 if let Kind::Value(ty) = e.kind {
-                    params.push(ParameterValue::new(
-                        name.to_string(),
-                        Value::new(ty, e.value.to_string()),
-                    ));
+                    params.push(ParameterValue::new(e.name, Value::new(ty, e.value)));
                 }
             }
         };
+        let mut name = String::with_capacity(128);
         for rel in INFORM_PARAMS {
-            push(&format!("{root}{rel}"), &self.model);
+            name.clear();
+            name.push_str(root);
+            name.push_str(rel);
+            push(&name);
         }
-        let changed: Vec<Box<str>> = self.changed.iter().cloned().collect();
-        for name in &changed {
-            push(name, &self.model);
+        for changed in &self.changed {
+            push(changed);
         }
-        let text = |s: &str| Cow::Owned(s.to_string());
         let inform = Inform {
             device_id: DeviceId {
-                manufacturer: text(&self.cfg.manufacturer),
-                oui: text(&self.cfg.oui),
-                product_class: text(&self.cfg.product_class),
-                serial_number: text(&self.serial),
+                manufacturer: Cow::Borrowed(&self.cfg.manufacturer),
+                oui: Cow::Borrowed(&self.cfg.oui),
+                product_class: Cow::Borrowed(&self.cfg.product_class),
+                serial_number: Cow::Borrowed(&self.serial),
             },
-            event: events
+            event: self
+                .events
                 .iter()
                 .map(|e| Event {
-                    event_code: text(&e.code),
-                    command_key: text(&e.command_key),
+                    event_code: Cow::Borrowed(&e.code),
+                    command_key: Cow::Borrowed(&e.command_key),
                 })
                 .collect(),
             max_envelopes: 1,
-            current_time: crate::clock::date_time(self.unix_now(now)).into(),
+            current_time: current_time.into(),
             retry_count: self.retry_count,
             parameter_list: params,
         };
-        let id = self.next_message_id();
         let mut env = Envelope::new(self.cfg.version, Body::Inform(inform)).with_id(id);
         if self.cfg.version == cwmp::CwmpVersion::V1_4 {
             env.header.supported_cwmp_versions = Some("1.0,1.1,1.2,1.3,1.4".into());
@@ -94,8 +99,8 @@ impl Cpe {
         env.write_xml(&mut out);
         Built {
             body: out.into(),
-            events,
-            changed,
+            events: self.events.iter().cloned().collect(),
+            changed: self.changed.iter().cloned().collect(),
         }
     }
 
