@@ -165,7 +165,7 @@ fn test_acs_scripts_a_digest_session() {
 /// The schema check must be able to fail, or it proves nothing.
 #[test]
 fn schema_check_rejects_an_invalid_message() {
-    let Some(bbf) = support::xsd::prerequisites() else {
+    let Some(bbf) = support::xsd::prerequisites("xsd validation of simulator messages") else {
         return;
     };
     let good = cwmp::Envelope::new(cwmp::CwmpVersion::V1_0, cwmp::Body::RebootResponse)

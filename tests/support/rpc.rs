@@ -123,7 +123,7 @@ pub fn fault(r: &Received) -> &CwmpFault<'static> {
 
 /// Every message the CPE sent validates against the BBF CWMP schemas.
 pub fn assert_schema_valid(acs: &Acs) {
-    let Some(bbf) = xsd::prerequisites() else {
+    let Some(bbf) = xsd::prerequisites("xsd validation of simulator messages") else {
         return;
     };
     let docs: Vec<(String, String)> = acs

@@ -1,148 +1,12 @@
 //! Validates every message kind we emit against the BBF CWMP schemas with
-//! `xmllint`, offline.
-//!
-//! The BBF schemas import the SOAP envelope/encoding schemas and include
-//! each other by `http://` URL; an XML catalog written at run time maps
-//! those URLs to our own minimal SOAP schemas in `xsd/` and to the BBF files
-//! in `../shared/bbf`. A wrapper schema imports SOAP plus the cwmp schema
-//! under test; our SOAP schema validates Body content strictly, so every
-//! RPC element must match its cwmp declaration.
+//! `xmllint`, offline (how: tests/support/xsd.rs, shared with the
+//! simulator's end-to-end tests).
 
-/// Writes past the test harness's output capture, so a skip (or the count
-/// of validated envelopes) shows in CI logs even when the test passes.
-macro_rules! loud {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
-    }};
-}
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "../../../tests/support/xsd.rs"]
+mod xsd;
 
 use cwmp::*;
-
-fn manifest() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Skips (or fails under CI) when the tools or schemas are missing.
-fn prerequisites() -> Option<PathBuf> {
-    let bbf = manifest().join("../../../shared/bbf");
-    let reason = if !bbf.join("cwmp-1-4.xsd").is_file() {
-        Some(format!("{} not found", bbf.display()))
-    } else if Command::new("xmllint").arg("--version").output().is_err() {
-        Some("xmllint not installed".to_string())
-    } else {
-        None
-    };
-    match reason {
-        None => Some(bbf.canonicalize().unwrap()),
-        Some(r) if std::env::var_os("CI").is_some() => {
-            panic!("xsd validation cannot run under CI: {r}")
-        }
-        Some(r) => {
-            loud!("SKIPPED: xsd validation ({r})");
-            None
-        }
-    }
-}
-
-fn url(p: &Path) -> String {
-    format!("file://{}", p.display())
-}
-
-struct Setup {
-    dir: PathBuf,
-    catalog: PathBuf,
-}
-
-fn setup(bbf: &Path, tag: &str) -> Setup {
-    let dir = std::env::temp_dir().join(format!("cwmp-xsd-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let ours = manifest().join("../../xsd").canonicalize().unwrap();
-    let maps = [
-        (
-            "http://schemas.xmlsoap.org/soap/envelope/",
-            ours.join("soap-envelope.xsd"),
-        ),
-        (
-            "http://schemas.xmlsoap.org/soap/encoding/",
-            ours.join("soap-encoding.xsd"),
-        ),
-        (
-            "http://www.broadband-forum.org/cwmp/cwmp-1-2.xsd",
-            bbf.join("cwmp-1-2.xsd"),
-        ),
-        (
-            "http://www.broadband-forum.org/cwmp/cwmp-1-3.xsd",
-            bbf.join("cwmp-1-3.xsd"),
-        ),
-    ];
-    let mut catalog = String::from(
-        "<?xml version=\"1.0\"?>\n<catalog xmlns=\"urn:oasis:names:tc:entity:xmlns:xml:catalog\">\n",
-    );
-    for (from, to) in &maps {
-        // libxml2 looks schema locations up as URIs and as system IDs.
-        catalog.push_str(&format!("  <uri name=\"{from}\" uri=\"{}\"/>\n", url(to)));
-        catalog.push_str(&format!(
-            "  <system systemId=\"{from}\" uri=\"{}\"/>\n",
-            url(to)
-        ));
-    }
-    catalog.push_str("</catalog>\n");
-    let catalog_path = dir.join("catalog.xml");
-    std::fs::write(&catalog_path, catalog).unwrap();
-    for (name, ns, file) in [
-        ("wrap-1-0.xsd", "urn:dslforum-org:cwmp-1-0", "cwmp-1-0.xsd"),
-        ("wrap-1-1.xsd", "urn:dslforum-org:cwmp-1-1", "cwmp-1-1.xsd"),
-        // cwmp-1-3.xsd and cwmp-1-4.xsd keep the 1-2 target namespace.
-        ("wrap-1-2.xsd", "urn:dslforum-org:cwmp-1-2", "cwmp-1-4.xsd"),
-    ] {
-        let xsd = format!(
-            "<?xml version=\"1.0\"?>\n<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n  \
-             <xs:import namespace=\"http://schemas.xmlsoap.org/soap/envelope/\" schemaLocation=\"http://schemas.xmlsoap.org/soap/envelope/\"/>\n  \
-             <xs:import namespace=\"{ns}\" schemaLocation=\"{}\"/>\n</xs:schema>\n",
-            url(&bbf.join(file))
-        );
-        std::fs::write(dir.join(name), xsd).unwrap();
-    }
-    Setup {
-        dir,
-        catalog: catalog_path,
-    }
-}
-
-/// Runs xmllint on `docs` (name, xml); returns the names that fail, with output.
-fn validate(s: &Setup, schema: &str, docs: &[(String, String)]) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    for (i, (name, xml)) in docs.iter().enumerate() {
-        let f = s.dir.join(format!("{schema}-{i:03}-{name}.xml"));
-        std::fs::write(&f, xml).unwrap();
-        files.push((name.clone(), f));
-    }
-    let out = Command::new("xmllint")
-        .env("XML_CATALOG_FILES", &s.catalog)
-        .args(["--noout", "--nonet", "--schema"])
-        .arg(s.dir.join(schema))
-        .args(files.iter().map(|(_, f)| f))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("failed to compile"),
-        "schema did not load:\n{stderr}"
-    );
-    files
-        .iter()
-        .filter_map(|(name, f)| {
-            let f = f.display().to_string();
-            let ok = stderr.lines().any(|l| l == format!("{f} validates"));
-            let msgs: Vec<_> = stderr.lines().filter(|l| l.starts_with(&f)).collect();
-            (!ok).then(|| (name.clone(), msgs.join("\n")))
-        })
-        .collect()
-}
+use xsd::{loud, prerequisites, setup, validate};
 
 fn s(x: &'static str) -> std::borrow::Cow<'static, str> {
     x.into()
@@ -564,7 +428,9 @@ fn schema_for(version: CwmpVersion) -> &'static str {
 
 #[test]
 fn emitted_messages_validate_against_bbf_schemas() {
-    let Some(bbf) = prerequisites() else { return };
+    let Some(bbf) = prerequisites("xsd validation") else {
+        return;
+    };
     let setup = setup(&bbf, "all");
     let mut total = 0;
     for version in CwmpVersion::ALL {
@@ -582,15 +448,16 @@ fn emitted_messages_validate_against_bbf_schemas() {
         );
         total += docs.len();
     }
-    loud!("xsd: {total} envelopes validated");
+    loud(&format!("xsd: {total} envelopes validated"));
     assert!(total > 250);
-    let _ = std::fs::remove_dir_all(&setup.dir);
 }
 
 /// The validation must be able to fail, or the test above proves nothing.
 #[test]
 fn validation_rejects_invalid_messages() {
-    let Some(bbf) = prerequisites() else { return };
+    let Some(bbf) = prerequisites("xsd validation") else {
+        return;
+    };
     let setup = setup(&bbf, "negative");
     let good = Envelope::new(
         CwmpVersion::V1_2,
@@ -624,7 +491,7 @@ fn validation_rejects_invalid_messages() {
         .map(|(n, x)| (n.to_string(), x.clone()))
         .collect();
     // The real easycwmp capture whose AccessList lacks soap-enc:arrayType.
-    let dump = std::fs::read_to_string(manifest().join(
+    let dump = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
         "../../tests/fixtures/cwmp/easycwmp/GetParameterAttributesResponse-00008-FFFFFF123456.txt",
     ))
     .unwrap();
@@ -647,5 +514,4 @@ fn validation_rejects_invalid_messages() {
             "easycwmp-access-list"
         ]
     );
-    let _ = std::fs::remove_dir_all(&setup.dir);
 }
