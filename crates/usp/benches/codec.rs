@@ -1,7 +1,6 @@
 //! Record codec: ours (prost) vs rusp-lib (quick-protobuf) on the same bytes.
 //!
-//! Two payloads: a Get of 3 paths and a GetResp of one object with 50
-//! parameters. "decode" is Record + payload Msg (what `decode_record` does);
+//! The payloads are in payloads.rs. "decode" is Record + payload Msg (what `decode_record` does);
 //! "encode" is Msg → payload → Record → bytes. `ours_owned` decodes from a
 //! `Bytes` (zero-copy payload), the others from `&[u8]`.
 
@@ -11,40 +10,12 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rusp_lib::usp_decoder::{try_decode_msg, try_decode_record};
 use rusp_lib::usp_record as rr;
 use usp::proto::usp::Msg;
-use usp::{decode_record, decode_record_bytes, encode_msg, encode_record, msg, record};
+
+mod payloads;
+use usp::{decode_record, decode_record_bytes, encode_msg, encode_record, record};
 
 const TO: &str = "proto::controller-1";
 const FROM: &str = "os::00D09E-SN0123456789";
-
-fn get_msg() -> Msg {
-    msg::get(
-        "AXSS-1544114045.442596",
-        [
-            "Device.DeviceInfo.",
-            "Device.LocalAgent.MTP.*.",
-            "Device.WiFi.SSID.[Enable==true].SSID",
-        ],
-        0,
-    )
-}
-
-fn get_resp_msg() -> Msg {
-    let params: Vec<(String, String)> = (0..50)
-        .map(|i| {
-            (
-                format!("Stats.X_Vendor_Counter{i:02}"),
-                format!("{}", 1_000_000 + i * 7919),
-            )
-        })
-        .collect();
-    msg::get_resp(
-        "AXSS-1544114045.442596",
-        vec![msg::get_path_ok(
-            "Device.IP.Interface.1.",
-            vec![msg::resolved("Device.IP.Interface.1.", params)],
-        )],
-    )
-}
 
 fn ours_decode(bytes: &[u8]) -> usize {
     let d = decode_record(bytes).unwrap();
@@ -82,7 +53,7 @@ fn rusp_encode(m: &rusp_lib::usp::Msg) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    for (name, m) in [("get", get_msg()), ("get_resp_50", get_resp_msg())] {
+    for (name, m) in payloads::all() {
         let bytes = encode_record(&record::no_session_context(TO, FROM, &m));
         // Same bytes for both decoders; sanity-check they agree first.
         assert_eq!(ours_decode(&bytes), rusp_decode(&bytes));
