@@ -6,12 +6,22 @@ pub fn date_time(unix_secs: u64) -> String {
     let days = i64::try_from(unix_secs / 86_400).unwrap_or(0);
     let rem = unix_secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    // Digit by digit: every Inform carries one, and format! with six
+    // padded fields cost more than the rest of the timestamp logic.
+    let mut out = String::with_capacity(20);
+    let mut field = |n: u64, width: u32, sep: char| {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u64.pow(place) % 10) as u8));
+        }
+        out.push(sep);
+    };
+    field(u64::try_from(y.clamp(0, 9999)).unwrap_or(0), 4, '-');
+    field(u64::from(m), 2, '-');
+    field(u64::from(d), 2, 'T');
+    field(rem / 3600, 2, ':');
+    field((rem / 60) % 60, 2, ':');
+    field(rem % 60, 2, 'Z');
+    out
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian

@@ -58,8 +58,10 @@ impl<'a> Cursor<'a> {
             limits: *limits,
             depth: 0,
             elements: 0,
-            bindings: Vec::new(),
-            names: Vec::new(),
+            // Sized for a typical envelope's five or six declarations, so
+            // they do not grow through a string of reallocations.
+            bindings: Vec::with_capacity(8),
+            names: Vec::with_capacity(384),
         }
     }
 

@@ -35,7 +35,12 @@ pub struct Built {
 impl Cpe {
     pub(super) fn next_message_id(&mut self) -> String {
         self.next_id += 1;
-        format!("{}-{}", self.serial, self.next_id)
+        let mut id = String::with_capacity(self.serial.len() + 8);
+        id.push_str(&self.serial);
+        id.push('-');
+        // Plain Display of one integer: cheaper than format! of two fields.
+        let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{}", self.next_id));
+        id
     }
 
     /// Borrows every string from the CPE (model, config, queue) rather than

@@ -11,6 +11,7 @@ mod lifecycle;
 mod local;
 mod session;
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,32 +29,70 @@ pub use session::Session;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub body: Bytes,
-    pub headers: Vec<(&'static str, String)>,
+    /// Borrowed where fixed (most are), so a session allocates no header.
+    pub headers: Vec<(&'static str, Cow<'static, str>)>,
     /// Open a new TCP connection for this request (a session's first POST).
     pub new_connection: bool,
 }
 
 /// The ACS's HTTP answer.
+///
+/// Headers stay as the received `Name: value` lines and are looked up on
+/// demand: a CPE reads two of them at most, and copying each into Strings
+/// cost a dozen allocations per session under load.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    head: Bytes,
     pub body: Bytes,
 }
 
 impl HttpResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    /// From header lines as received (`Name: value`, CRLF-separated).
+    pub fn from_head(status: u16, head: Bytes, body: Bytes) -> Self {
+        HttpResponse { status, head, body }
     }
 
+    pub fn new<'a>(
+        status: u16,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: Bytes,
+    ) -> Self {
+        let mut head = String::new();
+        for (name, value) in headers {
+            head.push_str(name);
+            head.push_str(": ");
+            head.push_str(value);
+            head.push_str("\r\n");
+        }
+        Self::from_head(status, head.into(), body)
+    }
+
+    /// Every header in order; lines that are not UTF-8 `Name: value` are
+    /// skipped.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.head
+            .split(|b| *b == b'\n')
+            .filter_map(|line| std::str::from_utf8(line).ok())
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.trim(), v.trim()))
+    }
+
+    pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.headers_named(name).next()
+    }
+
+    /// The values of every header called `name` (any case). Names are
+    /// compared as bytes first, so only matching values are decoded.
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.head.split(|b| *b == b'\n').filter_map(move |line| {
+            let colon = line.iter().position(|b| *b == b':')?;
+            let n = line[..colon].trim_ascii();
+            if !n.eq_ignore_ascii_case(name.as_bytes()) {
+                return None;
+            }
+            std::str::from_utf8(line[colon + 1..].trim_ascii()).ok()
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! One CWMP session from the CPE side: Inform, optional TransferComplete,
 //! empty POST, then the ACS's RPCs until it sends an empty response.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,7 +20,8 @@ enum Stage {
 
 pub struct Session {
     stage: Stage,
-    last: Option<HttpRequest>,
+    /// The last POST's body, sent again after a Digest challenge.
+    last_body: Option<Bytes>,
     digest: Option<DigestClient>,
     /// 401s in a row; a second one ends the session.
     challenges: u32,
@@ -61,7 +63,7 @@ impl Cpe {
         let seed = self.next_random();
         self.session = Some(Session {
             stage: Stage::Inform,
-            last: None,
+            last_body: None,
             digest: None,
             challenges: 0,
             cookies: Vec::new(),
@@ -78,33 +80,32 @@ impl Cpe {
 
     /// Sends a POST in the current session, after the think time if asked.
     pub(super) fn post(&mut self, now: Duration, body: Bytes, new_connection: bool, think: bool) {
-        let acs_path = self.cfg.acs_path.clone();
         let think_time = self.cfg.think_time;
         let Some(s) = self.session.as_mut() else {
             return;
         };
-        let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(4);
+        let mut headers: Vec<(&'static str, Cow<'static, str>)> = Vec::with_capacity(4);
         if !body.is_empty() {
             headers.push(("content-type", "text/xml; charset=\"utf-8\"".into()));
-            headers.push(("soapaction", String::new()));
+            headers.push(("soapaction", "".into()));
         }
         if !s.cookies.is_empty() {
             let c: Vec<String> = s.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
-            headers.push(("cookie", c.join("; ")));
+            headers.push(("cookie", c.join("; ").into()));
         }
         if let Some(d) = s.digest.as_mut() {
             s.cnonce_seed = s.cnonce_seed.wrapping_add(0x9E37_79B9);
             let cnonce = format!("{:016x}", s.cnonce_seed);
-            if let Some(a) = d.authorization("POST", &acs_path, &cnonce) {
-                headers.push(("authorization", a));
+            if let Some(a) = d.authorization("POST", &self.cfg.acs_path, &cnonce) {
+                headers.push(("authorization", a.into()));
             }
         }
+        s.last_body = Some(body.clone());
         let req = HttpRequest {
             body,
             headers,
             new_connection,
         };
-        s.last = Some(req.clone());
         if think && !think_time.is_zero() {
             s.delayed = Some((now + think_time, req));
         } else {
@@ -148,10 +149,10 @@ impl Cpe {
                 return self.end_session(now, false);
             }
             s.digest = Some(d);
-            let Some(last) = s.last.take() else {
+            let Some(last) = s.last_body.take() else {
                 return self.end_session(now, false);
             };
-            return self.post(now, last.body, false, false);
+            return self.post(now, last, false, false);
         }
         s.challenges = 0;
         if !matches!(resp.status, 200 | 204) {

@@ -51,14 +51,10 @@ impl FakeAcs {
             .headers
             .iter()
             .find(|(n, _)| *n == "authorization")
-            .map(|(_, v)| v.clone());
+            .map(|(_, v)| v.to_string());
         if let Some(ch) = &self.challenge {
             if auth.is_none() {
-                return HttpResponse {
-                    status: 401,
-                    headers: vec![("WWW-Authenticate".into(), ch.clone())],
-                    body: Bytes::new(),
-                };
+                return HttpResponse::new(401, [("WWW-Authenticate", ch.as_str())], Bytes::new());
             }
         }
         self.authorizations.push(auth);
@@ -69,21 +65,13 @@ impl FakeAcs {
         let reply = match body {
             Body::Inform(_) if self.fail_informs > 0 => {
                 self.fail_informs -= 1;
-                return HttpResponse {
-                    status: 500,
-                    ..HttpResponse::default()
-                };
+                return HttpResponse::new(500, [], Bytes::new());
             }
             Body::Inform(_) => Body::InformResponse(InformResponse { max_envelopes: 1 }),
             Body::TransferComplete(_) => Body::TransferCompleteResponse,
             _ => match self.rpcs.pop_front() {
                 Some(rpc) => rpc,
-                None => {
-                    return HttpResponse {
-                        status: 204,
-                        ..HttpResponse::default()
-                    }
-                }
+                None => return HttpResponse::new(204, [], Bytes::new()),
             },
         };
         self.next_id += 1;
@@ -93,11 +81,11 @@ impl FakeAcs {
             version
         };
         let out = Envelope::new(v, reply).with_id(format!("acs-{}", self.next_id));
-        HttpResponse {
-            status: 200,
-            headers: vec![("Set-Cookie".into(), "session=abc; Path=/".into())],
-            body: Bytes::from(out.to_xml()),
-        }
+        HttpResponse::new(
+            200,
+            [("Set-Cookie", "session=abc; Path=/")],
+            Bytes::from(out.to_xml()),
+        )
     }
 
     /// Drains the CPE's actions, answering its POSTs, until it is idle.

@@ -1,6 +1,7 @@
 //! HTTP client side: session POSTs to the ACS and Download/Upload transfers.
 //! Every read is bounded in size and time.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ pub async fn send(
     method: hyper::Method,
     authority: &str,
     path: &str,
-    headers: &[(&'static str, String)],
+    headers: &[(&'static str, Cow<'static, str>)],
     body: Bytes,
     timeout: Duration,
     max_body: usize,
@@ -65,7 +66,7 @@ pub async fn send(
             .header("host", authority)
             .header("user-agent", "cwmp2usp-sim");
         for (n, v) in headers {
-            b = b.header(*n, v.as_str());
+            b = b.header(*n, v.as_ref());
         }
         let req = b
             .body(Full::new(body))
@@ -75,7 +76,7 @@ pub async fn send(
             .await
             .map_err(|e| ClientError::Http(e.to_string()))?;
         let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
+        let head = resp
             .headers()
             .iter()
             .take(64)
@@ -85,7 +86,7 @@ pub async fn send(
                     String::from_utf8_lossy(v.as_bytes()).into_owned(),
                 )
             })
-            .collect();
+            .collect::<Vec<_>>();
         let body = Limited::new(resp.into_body(), max_body)
             .collect()
             .await
@@ -99,11 +100,8 @@ pub async fn send(
                 }
             })?
             .to_bytes();
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        let headers = head.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+        Ok(HttpResponse::new(status, headers, body))
     };
     tokio::time::timeout(timeout, work)
         .await
@@ -196,10 +194,10 @@ pub async fn transfer(
             Ok(s) => s,
             Err(_) => return result(9015, "Cannot contact file server"),
         };
-        let mut headers: Vec<(&'static str, String)> = Vec::new();
+        let mut headers: Vec<(&'static str, Cow<'static, str>)> = Vec::new();
         if let Some(d) = digest.as_mut() {
             if let Some(a) = d.authorization(method.as_str(), &url.path, "0a4f113b") {
-                headers.push(("authorization", a));
+                headers.push(("authorization", a.into()));
             }
         }
         let body = if job.upload {
