@@ -1,7 +1,8 @@
-//! Shared helpers of the simulator end-to-end tests.
+//! Shared helpers of the end-to-end tests.
 #![allow(dead_code)]
 
 pub mod acs;
+pub mod gateway;
 pub mod http;
 pub mod rpc;
 pub mod sim;

@@ -28,7 +28,7 @@ pub struct Sim {
     readers: Vec<JoinHandle<()>>,
 }
 
-fn pump(mut from: impl Read + Send + 'static, to: Arc<Mutex<String>>) -> JoinHandle<()> {
+pub fn pump(mut from: impl Read + Send + 'static, to: Arc<Mutex<String>>) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
         while let Ok(n) = from.read(&mut buf) {

@@ -1,6 +1,6 @@
 //! `cwmp2usp`: the gateway binary. Today it carries the operator's `decode`
-//! tool and the CPE fleet simulator (`sim`); the ACS and the USP agents join
-//! it as they land.
+//! tool, the CPE fleet simulator (`sim`) and the first slice of the ACS
+//! (`run`); the USP agents join it as they land.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -8,6 +8,7 @@
 
 mod decode;
 mod http_dump;
+mod run_cmd;
 mod sim_cmd;
 
 use std::process::ExitCode;
@@ -38,6 +39,8 @@ enum Command {
     },
     /// Simulate a fleet of TR-069 CPE against an ACS (see docs/simulator.md).
     Sim(Box<sim_cmd::SimArgs>),
+    /// Run the gateway's ACS: CPE open CWMP sessions to it.
+    Run(Box<run_cmd::RunArgs>),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,13 @@ fn main() -> ExitCode {
             Err(err) => {
                 // Operators pipe this into scripts: one line, no backtrace.
                 eprintln!("cwmp2usp decode: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Run(args) => match run_cmd::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cwmp2usp run: {err:#}");
                 ExitCode::FAILURE
             }
         },

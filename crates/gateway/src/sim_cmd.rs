@@ -197,7 +197,7 @@ fn options(a: &SimArgs) -> anyhow::Result<(FleetOptions, Profile)> {
     Ok((opts, profile))
 }
 
-async fn stop_signal() {
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -1,0 +1,337 @@
+//! The tokio/hyper shell around [`Engine`]: accepts CWMP connections,
+//! authenticates, bounds every read, and hands each POST to the engine.
+
+use std::collections::hash_map::RandomState;
+use std::convert::Infallible;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{
+    HeaderValue, CONNECTION, CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE, WWW_AUTHENTICATE,
+};
+use hyper::{Method, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+
+use crate::engine::{ConnId, Engine, Request};
+use crate::{Event, Store};
+
+/// How CPE authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    None,
+    Basic,
+    Digest,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub auth: AuthMode,
+    /// Shared CPE credentials.
+    pub user: String,
+    pub password: String,
+    pub max_body: usize,
+    /// For the request head and, separately, for the body.
+    pub read_timeout: Duration,
+}
+
+/// Counters the shell keeps from the engine's events.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub sessions_ok: AtomicU64,
+    pub sessions_failed: AtomicU64,
+    pub informs: AtomicU64,
+    pub auth_failures: AtomicU64,
+}
+
+const COOKIE_NAME: &str = "cwmp2usp-session";
+
+struct Shared<S> {
+    engine: Mutex<Engine<S>>,
+    verifier: Mutex<httpauth::server::Verifier>,
+    config: ServerConfig,
+    start: Instant,
+    counters: Arc<Counters>,
+    random: RandomState,
+    next_conn: AtomicU64,
+}
+
+impl<S: Store> Shared<S> {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// Fresh unpredictable bytes: std's hasher keys come from the OS.
+    fn random16(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        for (i, chunk) in out.chunks_mut(8).enumerate() {
+            let mut h = self.random.build_hasher();
+            h.write_u64(self.next_conn.load(Ordering::Relaxed));
+            h.write_u128(self.start.elapsed().as_nanos());
+            h.write_usize(i);
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+        out
+    }
+
+    fn drain_events(&self, engine: &mut Engine<S>) {
+        while let Some(ev) = engine.poll_event() {
+            let c = &self.counters;
+            match ev {
+                Event::Informed { .. } => c.informs.fetch_add(1, Ordering::Relaxed),
+                Event::SessionEnded { ok: true, .. } => {
+                    c.sessions_ok.fetch_add(1, Ordering::Relaxed)
+                }
+                Event::SessionEnded { ok: false, .. } => {
+                    c.sessions_failed.fetch_add(1, Ordering::Relaxed)
+                }
+                _ => 0,
+            };
+        }
+    }
+}
+
+fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Serves CWMP on `listener` until the future is dropped.
+pub async fn serve<S: Store + Send + 'static>(
+    listener: TcpListener,
+    engine: Engine<S>,
+    config: ServerConfig,
+    counters: Arc<Counters>,
+) {
+    let random = RandomState::new();
+    let mut key = [0u8; 32];
+    for (i, chunk) in key.chunks_mut(8).enumerate() {
+        let mut h = random.build_hasher();
+        h.write_usize(i);
+        h.write_u64(unix_secs());
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    let shared = Arc::new(Shared {
+        engine: Mutex::new(engine),
+        verifier: Mutex::new(
+            httpauth::server::Verifier::new("cwmp2usp", key)
+                .allow_basic(config.auth == AuthMode::Basic),
+        ),
+        config,
+        start: Instant::now(),
+        counters,
+        random,
+        next_conn: AtomicU64::new(0),
+    });
+    // Stops with `serve` (a dropped JoinHandle would leave it running).
+    struct AbortOnDrop(tokio::task::JoinHandle<()>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let _ticker = {
+        let shared = shared.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Ok(mut e) = shared.engine.lock() {
+                    e.handle_timeout(shared.now());
+                    shared.drain_events(&mut e);
+                }
+            }
+        }))
+    };
+    loop {
+        let Ok((stream, _peer)) = listener.accept().await else {
+            // Out of descriptors and the like: back off, keep serving.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let failures = Arc::new(AtomicU64::new(0));
+            let svc = {
+                let shared = shared.clone();
+                hyper::service::service_fn(move |req| {
+                    let shared = shared.clone();
+                    let failures = failures.clone();
+                    async move { Ok::<_, Infallible>(exchange(&shared, conn, &failures, req).await) }
+                })
+            };
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(shared.config.read_timeout)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+            if let Ok(mut e) = shared.engine.lock() {
+                e.connection_closed(conn);
+                shared.drain_events(&mut e);
+            }
+        });
+    }
+}
+
+fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    if close {
+        r.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+async fn exchange<S: Store>(
+    shared: &Shared<S>,
+    conn: ConnId,
+    failures: &AtomicU64,
+    req: hyper::Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    if req.method() != Method::POST {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, false);
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("POST"));
+        return r;
+    }
+    if let Some(denied) = authenticate(shared, failures, &req) {
+        return denied;
+    }
+    let cookie = cookie_value(req.headers());
+    let body = Limited::new(req.into_body(), shared.config.max_body);
+    let body = match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
+        Err(_) => return plain(StatusCode::REQUEST_TIMEOUT, true),
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, true)
+        }
+        Ok(Err(_)) => return plain(StatusCode::BAD_REQUEST, true),
+        Ok(Ok(b)) => b.to_bytes(),
+    };
+    let reply = {
+        let Ok(mut e) = shared.engine.lock() else {
+            return plain(StatusCode::SERVICE_UNAVAILABLE, true);
+        };
+        let reply = e.handle(
+            shared.now(),
+            Request {
+                conn,
+                cookie: cookie.as_deref(),
+                body: &body,
+            },
+        );
+        shared.drain_events(&mut e);
+        reply
+    };
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let has_body = !reply.body.is_empty();
+    let mut r = Response::new(Full::new(Bytes::from(reply.body)));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    if has_body {
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/xml; charset=\"utf-8\""),
+        );
+    }
+    if let Some(c) = reply.set_cookie {
+        if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE_NAME}={c}; Path=/; HttpOnly")) {
+            h.insert(SET_COOKIE, v);
+        }
+    }
+    if let Some(secs) = reply.retry_after {
+        h.insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if reply.close {
+        h.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+fn cookie_value(headers: &hyper::HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == COOKIE_NAME)
+        .map(|(_, v)| v.to_string())
+}
+
+/// `None` when the request may proceed; otherwise the 401 to send. A
+/// second failure on one connection closes it.
+fn authenticate<S: Store>(
+    shared: &Shared<S>,
+    failures: &AtomicU64,
+    req: &hyper::Request<Incoming>,
+) -> Option<Response<Full<Bytes>>> {
+    let cfg = &shared.config;
+    if cfg.auth == AuthMode::None {
+        return None;
+    }
+    let lookup = |user: &str| (user == cfg.user).then(|| cfg.password.clone());
+    let header = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let now = unix_secs();
+    let outcome = header.map(|a| match cfg.auth {
+        AuthMode::Basic => httpauth::server::check_basic(a, lookup),
+        _ => match shared.verifier.lock() {
+            Ok(mut v) => v.verify_request(a, "POST", Some(req.uri().path()), lookup, now),
+            Err(_) => httpauth::server::Outcome::Denied,
+        },
+    });
+    let stale = match outcome {
+        Some(httpauth::server::Outcome::Ok { .. }) => {
+            failures.store(0, Ordering::Relaxed);
+            return None;
+        }
+        Some(httpauth::server::Outcome::Stale) => true,
+        Some(httpauth::server::Outcome::Denied) => {
+            shared
+                .counters
+                .auth_failures
+                .fetch_add(1, Ordering::Relaxed);
+            false
+        }
+        None => false,
+    };
+    let failed_before = if header.is_some() && !stale {
+        failures.fetch_add(1, Ordering::Relaxed)
+    } else {
+        0
+    };
+    let mut r = plain(StatusCode::UNAUTHORIZED, failed_before >= 1);
+    let challenges = match cfg.auth {
+        AuthMode::Basic => vec![httpauth::server::basic_challenge("cwmp2usp")],
+        _ => match shared.verifier.lock() {
+            Ok(v) => v.challenges(now, shared.random16(), stale),
+            Err(_) => Vec::new(),
+        },
+    };
+    for c in challenges {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            r.headers_mut().append(WWW_AUTHENTICATE, v);
+        }
+    }
+    Some(r)
+}
+
+/// Binds `addr` (for `run` and tests).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}

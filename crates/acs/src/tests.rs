@@ -1,0 +1,390 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cwmp::*;
+
+use crate::*;
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn engine() -> Engine<MemoryStore> {
+    Engine::new(EngineConfig::default(), MemoryStore::default())
+}
+
+fn inform_xml(serial: &str, events: &[&str], id: &str) -> Vec<u8> {
+    let inform = Inform {
+        device_id: DeviceId {
+            manufacturer: "Acme".into(),
+            oui: "00D09E".into(),
+            product_class: "HGW".into(),
+            serial_number: serial.to_string().into(),
+        },
+        event: events
+            .iter()
+            .map(|e| cwmp::Event {
+                event_code: Cow::Owned(e.to_string()),
+                command_key: "".into(),
+            })
+            .collect(),
+        max_envelopes: 1,
+        current_time: "2026-11-23T00:00:00Z".into(),
+        retry_count: 0,
+        parameter_list: vec![ParameterValue::new(
+            "Device.ManagementServer.ConnectionRequestURL",
+            Value::new(ValueType::String, "http://10.0.0.1:7547/cr"),
+        )],
+    };
+    Envelope::new(CwmpVersion::V1_0, Body::Inform(inform))
+        .with_id(id)
+        .to_xml()
+        .into_bytes()
+}
+
+fn post<'a>(conn: u64, cookie: Option<&'a str>, body: &'a [u8]) -> Request<'a> {
+    Request {
+        conn: ConnId(conn),
+        cookie,
+        body,
+    }
+}
+
+fn key(serial: &str) -> DeviceKey {
+    DeviceKey {
+        oui: "00D09E".into(),
+        product_class: "HGW".into(),
+        serial: serial.into(),
+    }
+}
+
+fn events(e: &mut Engine<MemoryStore>) -> Vec<crate::Event> {
+    std::iter::from_fn(|| e.poll_event()).collect()
+}
+
+#[test]
+fn inform_then_empty_post_is_a_whole_session() {
+    let mut e = engine();
+    let r = e.handle(SEC, post(1, None, &inform_xml("SN1", &["1 BOOT"], "42")));
+    assert_eq!(r.status, 200);
+    let answer = cwmp::parse(&r.body).unwrap();
+    assert_eq!(
+        answer.version,
+        CwmpVersion::V1_0,
+        "reply in the CPE's namespace"
+    );
+    assert_eq!(answer.header.id.as_deref(), Some("42"));
+    assert!(matches!(
+        answer.body,
+        Body::InformResponse(InformResponse { max_envelopes: 1 })
+    ));
+    let cookie = r.set_cookie.clone().unwrap();
+
+    let r = e.handle(SEC, post(1, Some(&cookie), b""));
+    assert_eq!((r.status, r.close), (204, true));
+    assert_eq!(e.open_sessions(), 0);
+    assert_eq!(
+        events(&mut e),
+        [
+            crate::Event::Informed {
+                device: key("SN1"),
+                events: vec!["1 BOOT".into()]
+            },
+            crate::Event::SessionEnded {
+                device: key("SN1"),
+                ok: true
+            },
+        ]
+    );
+    let stored = e.store().get(&key("SN1")).unwrap();
+    assert_eq!(stored.root, "Device.");
+    assert_eq!(
+        stored.connection_request_url.as_deref(),
+        Some("http://10.0.0.1:7547/cr")
+    );
+    assert_eq!(stored.key.endpoint_id(), "os::00D09E-SN1");
+}
+
+#[test]
+fn queued_rpcs_run_in_order_in_the_next_session() {
+    let mut e = engine();
+    let gpv = |n: &str| {
+        Body::GetParameterValues(GetParameterValues {
+            parameter_names: vec![Cow::Owned(n.to_string())],
+        })
+    };
+    let a = e
+        .submit(key("SN1"), gpv("Device.DeviceInfo."), 60 * SEC)
+        .unwrap();
+    let b = e
+        .submit(
+            key("SN1"),
+            Body::Reboot(Reboot {
+                command_key: "k".into(),
+            }),
+            60 * SEC,
+        )
+        .unwrap();
+    assert_eq!(
+        events(&mut e),
+        [crate::Event::ConnectionRequestNeeded(key("SN1"))]
+    );
+
+    let r = e.handle(
+        SEC,
+        post(1, None, &inform_xml("SN1", &["6 CONNECTION REQUEST"], "1")),
+    );
+    let cookie = r.set_cookie.unwrap();
+    let r = e.handle(SEC, post(1, Some(&cookie), b""));
+    let sent = cwmp::parse(&r.body).unwrap();
+    assert!(matches!(sent.body, Body::GetParameterValues(_)));
+    let id = sent.header.id.unwrap().into_owned();
+
+    let answer = Envelope::new(
+        CwmpVersion::V1_0,
+        Body::GetParameterValuesResponse(GetParameterValuesResponse {
+            parameter_list: vec![],
+        }),
+    )
+    .with_id(id)
+    .to_xml();
+    let r = e.handle(SEC, post(1, Some(&cookie), answer.as_bytes()));
+    let sent = cwmp::parse(&r.body).unwrap();
+    assert!(
+        matches!(sent.body, Body::Reboot(_)),
+        "second RPC follows the first"
+    );
+    let fault = Envelope::new(CwmpVersion::V1_0, Body::Fault(Fault::cwmp(9001, "no")))
+        .with_id(sent.header.id.unwrap().into_owned())
+        .to_xml();
+    let r = e.handle(SEC, post(1, Some(&cookie), fault.as_bytes()));
+    assert_eq!(r.status, 204);
+    let done: Vec<_> = events(&mut e)
+        .into_iter()
+        .filter_map(|ev| match ev {
+            crate::Event::RpcDone { id, outcome, .. } => Some((id, outcome)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 2);
+    assert_eq!(done[0].0, a);
+    assert!(matches!(
+        done[0].1,
+        RpcOutcome::Response(Body::GetParameterValuesResponse(_))
+    ));
+    assert_eq!(
+        done[1],
+        (
+            b,
+            RpcOutcome::Fault {
+                code: 9001,
+                string: "no".into()
+            }
+        )
+    );
+}
+
+#[test]
+fn a_second_session_for_one_device_is_turned_away() {
+    let mut e = engine();
+    let first = e.handle(SEC, post(1, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    assert_eq!(first.status, 200);
+    let second = e.handle(SEC, post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    assert_eq!(
+        (second.status, second.retry_after, second.close),
+        (503, Some(30), true)
+    );
+    // Another device is unaffected.
+    assert_eq!(
+        e.handle(SEC, post(3, None, &inform_xml("SN2", &["2 PERIODIC"], "1")))
+            .status,
+        200
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_status_and_the_next_session_works() {
+    let mut e = engine();
+    for bad in [
+        &b"<not xml"[..],
+        b"<!DOCTYPE x [<!ENTITY a \"b\">]><x/>",
+        b"<soap:Envelope xmlns:soap=\"urn:wrong\"><soap:Body/></soap:Envelope>",
+    ] {
+        let r = e.handle(SEC, post(1, None, bad));
+        assert_eq!(
+            (r.status, r.close),
+            (400, true),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    // A session must open with an Inform.
+    let gpvr = Envelope::new(
+        CwmpVersion::V1_0,
+        Body::GetParameterValuesResponse(GetParameterValuesResponse {
+            parameter_list: vec![],
+        }),
+    )
+    .to_xml();
+    assert_eq!(e.handle(SEC, post(1, None, gpvr.as_bytes())).status, 400);
+    // An empty POST outside any session ends nothing and hurts nobody.
+    assert_eq!(e.handle(SEC, post(1, None, b"")).status, 204);
+    let r = e.handle(SEC, post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
+    let mut e = engine();
+    let r = e.handle(
+        SEC,
+        post(1, None, &inform_xml("SN1", &["7 TRANSFER COMPLETE"], "1")),
+    );
+    let cookie = r.set_cookie.unwrap();
+    let tc = Envelope::new(
+        CwmpVersion::V1_0,
+        Body::TransferComplete(TransferComplete {
+            command_key: "dl".into(),
+            fault_struct: TransferFault {
+                fault_code: 0,
+                fault_string: "".into(),
+            },
+            start_time: "2026-11-23T00:00:00Z".into(),
+            complete_time: "2026-11-23T00:00:01Z".into(),
+        }),
+    )
+    .with_id("tc-1")
+    .to_xml();
+    let r = e.handle(SEC, post(1, Some(&cookie), tc.as_bytes()));
+    let answer = cwmp::parse(&r.body).unwrap();
+    assert_eq!(answer.header.id.as_deref(), Some("tc-1"));
+    assert!(matches!(answer.body, Body::TransferCompleteResponse));
+
+    let rpc = Envelope::new(CwmpVersion::V1_0, Body::GetRPCMethods)
+        .with_id("g")
+        .to_xml();
+    let r = e.handle(SEC, post(1, Some(&cookie), rpc.as_bytes()));
+    match cwmp::parse(&r.body).unwrap().body {
+        Body::GetRPCMethodsResponse(m) => {
+            assert!(m.method_list.iter().any(|x| x == "TransferComplete"))
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let odd = Envelope::new(CwmpVersion::V1_0, Body::FactoryReset)
+        .with_id("f")
+        .to_xml();
+    let r = e.handle(SEC, post(1, Some(&cookie), odd.as_bytes()));
+    let answer = cwmp::parse(&r.body).unwrap();
+    assert_eq!(answer.header.id.as_deref(), Some("f"));
+    match answer.body {
+        Body::Fault(f) => assert_eq!(f.fault_code(), Some(8000)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn idle_sessions_end_and_overdue_rpcs_expire() {
+    let mut e = engine();
+    let r = e.handle(SEC, post(1, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    let cookie = r.set_cookie.unwrap();
+    e.submit(key("SN1"), Body::GetRPCMethods, 100 * SEC)
+        .unwrap();
+    let r = e.handle(SEC, post(1, Some(&cookie), b""));
+    assert!(matches!(
+        cwmp::parse(&r.body).unwrap().body,
+        Body::GetRPCMethods
+    ));
+    let late = e.submit(key("SN1"), Body::GetRPCMethods, 5 * SEC).unwrap();
+    assert_eq!(e.poll_timeout(), Some(5 * SEC));
+    e.handle_timeout(5 * SEC);
+    e.handle_timeout(31 * SEC);
+    assert_eq!(e.open_sessions(), 0);
+    let outcomes: Vec<_> = events(&mut e)
+        .into_iter()
+        .filter_map(|ev| match ev {
+            crate::Event::RpcDone { id, outcome, .. } => Some((id, outcome)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outcomes.len(), 2);
+    assert_eq!(outcomes[0], (late, RpcOutcome::Expired));
+    assert_eq!(outcomes[1].1, RpcOutcome::NoAnswer);
+    // The device may come back on a new connection.
+    assert_eq!(
+        e.handle(
+            40 * SEC,
+            post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "2"))
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
+fn a_vanished_cpe_frees_its_session() {
+    let mut e = engine();
+    e.handle(SEC, post(7, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    e.connection_closed(ConnId(7));
+    assert_eq!(e.open_sessions(), 0);
+    assert_eq!(
+        e.handle(SEC, post(8, None, &inform_xml("SN1", &["2 PERIODIC"], "1")))
+            .status,
+        200
+    );
+}
+
+/// The simulator's CPE core against the engine, no sockets: boot sessions
+/// for a whole fleet, then a periodic round.
+#[test]
+fn a_thousand_simulated_cpe_boot_and_inform() {
+    let profile = sim::Profile::from_model_arg("tr181").unwrap().into_shared();
+    let cfg = Arc::new(sim::CpeConfig {
+        periodic_interval: Duration::from_secs(300),
+        ..sim::CpeConfig::default()
+    });
+    let mut e = engine();
+    let n = 1000;
+    let mut fleet: Vec<sim::Cpe> = (0..n)
+        .map(|i| sim::Cpe::new(cfg.clone(), profile.clone(), i))
+        .collect();
+    let mut ok = 0;
+    for round in 0..2u64 {
+        let now = Duration::from_secs(1 + round * 301);
+        for (i, cpe) in fleet.iter_mut().enumerate() {
+            if round == 0 {
+                cpe.power_on(now);
+            } else {
+                cpe.handle_timeout(now);
+            }
+            let conn = ConnId(round * 10_000 + i as u64);
+            let mut cookie: Option<String> = None;
+            while let Some(action) = cpe.poll_action() {
+                match action {
+                    sim::Action::Send(req) => {
+                        let reply = e.handle(now, post(conn.0, cookie.as_deref(), &req.body));
+                        if let Some(c) = &reply.set_cookie {
+                            cookie = Some(c.clone());
+                        }
+                        let resp = sim::HttpResponse::new(reply.status, [], reply.body.into());
+                        cpe.handle_response(now, resp);
+                    }
+                    sim::Action::SessionEnded { ok: true, .. } => ok += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert_eq!(ok, 2 * n);
+    assert_eq!(e.store().len(), n as usize);
+    assert_eq!(e.open_sessions(), 0);
+    let informed: Vec<Vec<String>> = events(&mut e)
+        .into_iter()
+        .filter_map(|ev| match ev {
+            crate::Event::Informed { events, .. } => Some(events),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(informed.len(), 2 * n as usize);
+    assert!(informed[0].contains(&"1 BOOT".to_string()));
+    assert!(informed[n as usize].contains(&"2 PERIODIC".to_string()));
+}

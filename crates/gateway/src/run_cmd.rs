@@ -1,0 +1,114 @@
+//! `cwmp2usp run`: the gateway's ACS side (first slice: CWMP sessions with
+//! shared credentials and an in-memory registry).
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use acs::server::{AuthMode, Counters, ServerConfig};
+use anyhow::Context as _;
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Where CPE reach the ACS (plain HTTP).
+    #[arg(long, default_value = "127.0.0.1:7547", env = "CWMP2USP_CWMP_LISTEN")]
+    cwmp_listen: SocketAddr,
+    /// How CPE authenticate.
+    #[arg(long, value_enum, default_value = "digest", env = "CWMP2USP_CWMP_AUTH")]
+    cwmp_auth: Auth,
+    /// Shared CPE user name.
+    #[arg(long, default_value = "cpe", env = "CWMP2USP_CWMP_USER")]
+    cwmp_user: String,
+    /// Shared CPE password (required unless --cwmp-auth none).
+    #[arg(long, env = "CWMP2USP_CWMP_PASSWORD", hide_env_values = true)]
+    cwmp_password: Option<String>,
+    /// Largest request body accepted; larger ones get 413.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_body: usize,
+    /// Seconds allowed for a request head, and again for its body.
+    #[arg(long, default_value_t = 10)]
+    read_timeout: u64,
+    /// Seconds of silence that end a CWMP session.
+    #[arg(long, default_value_t = 30)]
+    session_timeout: u64,
+    /// Sessions open at once; beyond, CPE get 503 with Retry-After.
+    #[arg(long, default_value_t = 10_000)]
+    max_sessions: usize,
+    /// Exit after this many seconds, printing the report (default: run until
+    /// SIGINT or SIGTERM).
+    #[arg(long)]
+    duration: Option<u64>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Auth {
+    None,
+    Basic,
+    Digest,
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let auth = match args.cwmp_auth {
+        Auth::None => AuthMode::None,
+        Auth::Basic => AuthMode::Basic,
+        Auth::Digest => AuthMode::Digest,
+    };
+    let password = match (&args.cwmp_password, auth) {
+        (Some(p), _) => p.clone(),
+        (None, AuthMode::None) => String::new(),
+        (None, _) => anyhow::bail!("--cwmp-password is required unless --cwmp-auth none"),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(async {
+        let listener = acs::server::bind(args.cwmp_listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.cwmp_listen))?;
+        let addr = listener.local_addr().context("listening address")?;
+        let engine = acs::Engine::new(
+            acs::EngineConfig {
+                session_timeout: Duration::from_secs(args.session_timeout),
+                max_sessions: args.max_sessions,
+                ..acs::EngineConfig::default()
+            },
+            acs::MemoryStore::default(),
+        );
+        let config = ServerConfig {
+            auth,
+            user: args.cwmp_user.clone(),
+            password,
+            max_body: args.max_body,
+            read_timeout: Duration::from_secs(args.read_timeout),
+        };
+        let counters = Arc::new(Counters::default());
+        println!(
+            "{}",
+            serde_json::json!({ "event": "ready", "cwmp": format!("http://{addr}/") })
+        );
+        let until = async {
+            match args.duration {
+                Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+                None => crate::sim_cmd::stop_signal().await,
+            }
+        };
+        tokio::select! {
+            () = acs::server::serve(listener, engine, config, counters.clone()) => {}
+            () = until => {}
+        }
+        let c = &counters;
+        println!(
+            "{}",
+            serde_json::json!({
+                "event": "report",
+                "sessions_completed": c.sessions_ok.load(Ordering::Relaxed),
+                "sessions_failed": c.sessions_failed.load(Ordering::Relaxed),
+                "informs": c.informs.load(Ordering::Relaxed),
+                "auth_failures": c.auth_failures.load(Ordering::Relaxed),
+            })
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,86 @@
+//! `cwmp2usp run` against `cwmp2usp sim`, both real processes on loopback.
+
+mod support;
+
+use std::time::Duration;
+
+use support::gateway::Gateway;
+use support::http;
+use support::sim::Sim;
+
+fn report(sim: Sim) -> serde_json::Value {
+    let (status, out, err) = sim.wait_exit(Duration::from_secs(60));
+    assert!(status.success(), "sim failed: {err}");
+    let line = out.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("report not JSON ({e}): {out}"))
+}
+
+#[test]
+fn a_fleet_completes_boot_and_periodic_sessions_with_digest() {
+    let gw = Gateway::start(&["--cwmp-password", "s3cret"]);
+    let url = gw.cwmp_url();
+    let sim = Sim::start(
+        &url,
+        &[
+            "--count",
+            "200",
+            "--interval",
+            "2",
+            "--duration",
+            "5",
+            "--progress",
+            "0",
+            "--acs-user",
+            "cpe",
+            "--acs-password",
+            "s3cret",
+            "--boot-spread",
+            "1",
+        ],
+    );
+    let r = report(sim);
+    assert_eq!(r["sessions_failed"], 0, "{r}");
+    // Every CPE booted, and most had a periodic session too.
+    let done = r["sessions_completed"].as_u64().unwrap();
+    assert!(done >= 400, "{r}");
+    assert_eq!(r["informs_acknowledged"], r["sessions_completed"], "{r}");
+}
+
+#[test]
+fn wrong_or_missing_credentials_never_get_a_session() {
+    let gw = Gateway::start(&["--cwmp-password", "s3cret"]);
+    let url = gw.cwmp_url();
+    for extra in [&["--acs-user", "cpe", "--acs-password", "nope"][..], &[]] {
+        let mut args = vec!["--count", "3", "--duration", "2", "--progress", "0"];
+        args.extend_from_slice(extra);
+        let r = report(Sim::start(&url, &args));
+        assert_eq!(r["sessions_completed"], 0, "{r}");
+        assert_eq!(r["informs_acknowledged"], 0, "{r}");
+    }
+    // The Digest challenge offers SHA-256 and MD5.
+    let first = http::request("POST", &url, &[], "");
+    assert_eq!(first.status, 401);
+    let offered = first.headers_named("WWW-Authenticate").join(" ");
+    assert!(
+        offered.contains("SHA-256") && offered.contains("MD5"),
+        "{offered}"
+    );
+}
+
+#[test]
+fn bad_requests_get_clear_statuses_and_the_gateway_stays_up() {
+    let gw = Gateway::start(&["--cwmp-auth", "none", "--max-body", "2048"]);
+    let url = gw.cwmp_url();
+    assert_eq!(http::request("GET", &url, &[], "").status, 405);
+    let big = "x".repeat(10_000);
+    assert_eq!(http::request("POST", &url, &[], &big).status, 413);
+    assert_eq!(http::request("POST", &url, &[], "<not xml").status, 400);
+    let bomb = "<!DOCTYPE a [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]><a>&b;</a>";
+    assert_eq!(http::request("POST", &url, &[], bomb).status, 400);
+    // A normal session right after.
+    let r = report(Sim::start(
+        &url,
+        &["--count", "5", "--duration", "2", "--progress", "0"],
+    ));
+    assert_eq!(r["sessions_completed"], 5, "{r}");
+}
