@@ -84,3 +84,72 @@ fn bad_requests_get_clear_statuses_and_the_gateway_stays_up() {
     ));
     assert_eq!(r["sessions_completed"], 5, "{r}");
 }
+
+#[test]
+fn registered_devices_survive_kill_9() {
+    let data = tempfile::tempdir().unwrap();
+    let gw = Gateway::start_in(data.path(), &["--cwmp-auth", "none"]);
+    assert_eq!(gw.ready()["devices"], 0);
+    let url = gw.cwmp_url();
+    let sim = Sim::start(
+        &url,
+        &[
+            "--count",
+            "3",
+            "--interval",
+            "1",
+            "--duration",
+            "6",
+            "--progress",
+            "0",
+            "--serial-prefix",
+            "K9-",
+        ],
+    );
+    // Killed while the fleet is still informing.
+    std::thread::sleep(Duration::from_millis(2500));
+    gw.kill_9();
+    drop(sim);
+
+    let out = support::sim::bin()
+        .args(["devices", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let devices: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(devices.len(), 3, "{devices:?}");
+    for d in &devices {
+        assert!(d["serial"].as_str().unwrap().starts_with("K9-"), "{d}");
+        assert!(
+            d["endpoint_id"].as_str().unwrap().starts_with("os::"),
+            "{d}"
+        );
+        let cr = d["connection_request_url"].as_str().unwrap_or_default();
+        assert!(cr.starts_with("http://127.0.0.1:"), "{d}");
+        assert_eq!(d["root"], "Device.", "{d}");
+    }
+
+    let again = Gateway::start_in(data.path(), &["--cwmp-auth", "none"]);
+    assert_eq!(again.ready()["devices"], 3);
+}
+
+#[test]
+fn devices_on_a_missing_registry_is_a_clear_error() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = support::sim::bin()
+        .args(["devices", "--data-dir"])
+        .arg(empty.path().join("nowhere"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("cwmp2usp devices: no registry in"), "{err}");
+}

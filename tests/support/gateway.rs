@@ -1,5 +1,6 @@
 //! Runs the real `cwmp2usp run` for a test and kills it on drop.
 
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -8,15 +9,28 @@ use super::sim::{bin, pump, WAIT};
 
 pub struct Gateway {
     child: Child,
+    /// The data directory, removed with the Gateway unless kept.
+    pub data: PathBuf,
+    _temp: Option<tempfile::TempDir>,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Gateway {
-    /// `cwmp2usp run --cwmp-listen 127.0.0.1:0 <extra>`.
+    /// `cwmp2usp run --cwmp-listen 127.0.0.1:0 <extra>` on a fresh data
+    /// directory.
     pub fn start(extra: &[&str]) -> Gateway {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut g = Gateway::start_in(temp.path(), extra);
+        g._temp = Some(temp);
+        g
+    }
+
+    /// As [`Gateway::start`], on the data directory `data`.
+    pub fn start_in(data: &Path, extra: &[&str]) -> Gateway {
         let mut child = bin()
-            .args(["run", "--cwmp-listen", "127.0.0.1:0"])
+            .args(["run", "--cwmp-listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -29,23 +43,24 @@ impl Gateway {
         pump(child.stderr.take().unwrap(), stderr.clone());
         Gateway {
             child,
+            data: data.to_path_buf(),
+            _temp: None,
             stdout,
             stderr,
         }
     }
 
-    /// The CWMP URL from the `{"event":"ready",...}` line.
-    pub fn cwmp_url(&self) -> String {
+    /// The `{"event":"ready",...}` line.
+    pub fn ready(&self) -> serde_json::Value {
         let deadline = Instant::now() + WAIT;
         loop {
             let out = self.stdout.lock().unwrap().clone();
-            let url = out
+            let ready = out
                 .lines()
                 .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-                .find(|v| v["event"] == "ready")
-                .and_then(|v| v["cwmp"].as_str().map(str::to_string));
-            if let Some(url) = url {
-                return url;
+                .find(|v| v["event"] == "ready");
+            if let Some(ready) = ready {
+                return ready;
             }
             assert!(
                 Instant::now() < deadline,
@@ -54,6 +69,20 @@ impl Gateway {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The CWMP URL from the ready line.
+    pub fn cwmp_url(&self) -> String {
+        self.ready()["cwmp"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use cwmp::{Body, Envelope, Fault, InformResponse};
 
-use crate::device::{DeviceKey, DeviceRecord, Store};
 use crate::session::Session;
+use crate::{DeviceKey, DeviceRecord, Store};
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 

@@ -11,13 +11,12 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-mod device;
 mod engine;
 pub mod server;
 mod session;
 
-pub use device::{DeviceKey, DeviceRecord, MemoryStore, Store, StoreError};
 pub use engine::{ConnId, Engine, EngineConfig, Event, Reply, Request, RpcId, RpcOutcome};
+pub use store::{DeviceKey, DeviceRecord, MemoryStore, Store, StoreError};
 
 #[cfg(test)]
 mod tests;

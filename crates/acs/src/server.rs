@@ -57,6 +57,10 @@ struct Shared<S> {
     verifier: Mutex<httpauth::server::Verifier>,
     config: ServerConfig,
     start: Instant,
+    /// Wall-clock time at `start`: the engine's clock is monotonic but
+    /// anchored at the Unix epoch, so stored times mean something after a
+    /// restart.
+    start_unix: Duration,
     counters: Arc<Counters>,
     random: RandomState,
     next_conn: AtomicU64,
@@ -64,7 +68,7 @@ struct Shared<S> {
 
 impl<S: Store> Shared<S> {
     fn now(&self) -> Duration {
-        self.start.elapsed()
+        self.start_unix + self.start.elapsed()
     }
 
     /// Fresh unpredictable bytes: std's hasher keys come from the OS.
@@ -126,6 +130,9 @@ pub async fn serve<S: Store + Send + 'static>(
         ),
         config,
         start: Instant::now(),
+        start_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default(),
         counters,
         random,
         next_conn: AtomicU64::new(0),

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use cwmp::CwmpVersion;
 
-use crate::device::DeviceKey;
 use crate::engine::{ConnId, RpcId};
+use crate::DeviceKey;
 
 pub(crate) struct Session {
     pub device: DeviceKey,

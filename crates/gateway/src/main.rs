@@ -41,6 +41,8 @@ enum Command {
     Sim(Box<sim_cmd::SimArgs>),
     /// Run the gateway's ACS: CPE open CWMP sessions to it.
     Run(Box<run_cmd::RunArgs>),
+    /// List the devices a stopped `run` has registered, one JSON line each.
+    Devices(run_cmd::DevicesArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("cwmp2usp run: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Devices(args) => match run_cmd::devices(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cwmp2usp devices: {err:#}");
                 ExitCode::FAILURE
             }
         },

@@ -2,11 +2,13 @@
 //! shared credentials and an in-memory registry).
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use acs::server::{AuthMode, Counters, ServerConfig};
+use acs::Store as _;
 use anyhow::Context as _;
 
 #[derive(clap::Args, Debug)]
@@ -23,6 +25,9 @@ pub struct RunArgs {
     /// Shared CPE password (required unless --cwmp-auth none).
     #[arg(long, env = "CWMP2USP_CWMP_PASSWORD", hide_env_values = true)]
     cwmp_password: Option<String>,
+    /// Where the device registry lives (created if missing).
+    #[arg(long, default_value = "data", env = "CWMP2USP_DATA_DIR")]
+    data_dir: PathBuf,
     /// Largest request body accepted; larger ones get 413.
     #[arg(long, default_value_t = 1024 * 1024)]
     max_body: usize,
@@ -63,6 +68,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    let store = open_registry(&args.data_dir)?;
+    let devices = store.len();
     rt.block_on(async {
         let listener = acs::server::bind(args.cwmp_listen)
             .await
@@ -74,7 +81,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 max_sessions: args.max_sessions,
                 ..acs::EngineConfig::default()
             },
-            acs::MemoryStore::default(),
+            store,
         );
         let config = ServerConfig {
             auth,
@@ -86,7 +93,11 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let counters = Arc::new(Counters::default());
         println!(
             "{}",
-            serde_json::json!({ "event": "ready", "cwmp": format!("http://{addr}/") })
+            serde_json::json!({
+                "event": "ready",
+                "cwmp": format!("http://{addr}/"),
+                "devices": devices,
+            })
         );
         let until = async {
             match args.duration {
@@ -111,4 +122,43 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         );
         Ok(())
     })
+}
+
+/// The registry file in `dir`, created on first use.
+pub fn open_registry(dir: &Path) -> anyhow::Result<store::RedbStore> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let path = dir.join("registry.redb");
+    store::RedbStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DevicesArgs {
+    /// The data directory of a stopped `cwmp2usp run`.
+    #[arg(long, default_value = "data", env = "CWMP2USP_DATA_DIR")]
+    data_dir: PathBuf,
+}
+
+/// `cwmp2usp devices`: one JSON line per registered device.
+pub fn devices(args: &DevicesArgs) -> anyhow::Result<()> {
+    if !args.data_dir.join("registry.redb").exists() {
+        anyhow::bail!("no registry in {}", args.data_dir.display());
+    }
+    let store = open_registry(&args.data_dir)?;
+    for record in store.all()? {
+        let line = serde_json::json!({
+            "endpoint_id": record.key.endpoint_id(),
+            "oui": record.key.oui,
+            "product_class": record.key.product_class,
+            "serial": record.key.serial,
+            "root": record.root,
+            "cwmp_version": record.cwmp_version,
+            "connection_request_url": record.connection_request_url,
+            "last_events": record.last_events,
+            "last_inform_unix": record.last_inform.as_secs(),
+            "parameters": record.params.len(),
+        });
+        println!("{line}");
+    }
+    Ok(())
 }

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// A device's identity: OUI, ProductClass and SerialNumber from its Inform.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct DeviceKey {
     pub oui: String,
     pub product_class: String,
@@ -21,7 +23,7 @@ impl DeviceKey {
 }
 
 /// What the registry keeps per device.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceRecord {
     pub key: DeviceKey,
     pub manufacturer: String,
@@ -32,7 +34,8 @@ pub struct DeviceRecord {
     pub connection_request_url: Option<String>,
     /// Event codes of the last Inform.
     pub last_events: Vec<String>,
-    /// Engine time of the last Inform.
+    /// When the last Inform arrived, as time since the Unix epoch (the
+    /// engine's clock).
     pub last_inform: Duration,
     /// Every parameter value seen in Informs, latest first wins.
     pub params: Vec<(String, String)>,
@@ -42,6 +45,8 @@ pub struct DeviceRecord {
 pub enum StoreError {
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    #[error("stored record for {key} is unreadable: {reason}")]
+    Corrupt { key: String, reason: String },
 }
 
 /// Where device records live. An Inform's effects must be stored before
@@ -50,6 +55,8 @@ pub trait Store {
     fn get(&self, key: &DeviceKey) -> Option<DeviceRecord>;
     fn put(&mut self, record: DeviceRecord) -> Result<(), StoreError>;
     fn len(&self) -> usize;
+    /// Every record, in key order (for operators' listings).
+    fn all(&self) -> Result<Vec<DeviceRecord>, StoreError>;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -74,5 +81,11 @@ impl Store for MemoryStore {
 
     fn len(&self) -> usize {
         self.devices.len()
+    }
+
+    fn all(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        let mut all: Vec<DeviceRecord> = self.devices.values().cloned().collect();
+        all.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(all)
     }
 }
