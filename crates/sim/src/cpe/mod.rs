@@ -68,14 +68,19 @@ impl HttpResponse {
         Self::from_head(status, head.into(), body)
     }
 
+    /// `(name, value)` byte slices of every `Name: value` line, trimmed.
+    fn lines(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.head.split(|b| *b == b'\n').filter_map(|line| {
+            let colon = line.iter().position(|b| *b == b':')?;
+            Some((line[..colon].trim_ascii(), line[colon + 1..].trim_ascii()))
+        })
+    }
+
     /// Every header in order; lines that are not UTF-8 `Name: value` are
     /// skipped.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.head
-            .split(|b| *b == b'\n')
-            .filter_map(|line| std::str::from_utf8(line).ok())
-            .filter_map(|line| line.split_once(':'))
-            .map(|(n, v)| (n.trim(), v.trim()))
+        self.lines()
+            .filter_map(|(n, v)| Some((std::str::from_utf8(n).ok()?, std::str::from_utf8(v).ok()?)))
     }
 
     pub fn header<'a>(&'a self, name: &'a str) -> Option<&'a str> {
@@ -85,14 +90,9 @@ impl HttpResponse {
     /// The values of every header called `name` (any case). Names are
     /// compared as bytes first, so only matching values are decoded.
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.head.split(|b| *b == b'\n').filter_map(move |line| {
-            let colon = line.iter().position(|b| *b == b':')?;
-            let n = line[..colon].trim_ascii();
-            if !n.eq_ignore_ascii_case(name.as_bytes()) {
-                return None;
-            }
-            std::str::from_utf8(line[colon + 1..].trim_ascii()).ok()
-        })
+        self.lines()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
     }
 }
 
