@@ -93,7 +93,7 @@ impl<'o> Writer<'o> {
 
 /// Formats an integer without going through `fmt` (this is on the hot path
 /// of every array and numeric field).
-fn itoa(mut v: u64, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn itoa(mut v: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     loop {
         i -= 1;

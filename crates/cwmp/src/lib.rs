@@ -19,6 +19,7 @@ mod limits;
 mod namespace;
 mod owned;
 mod parse;
+mod splice;
 mod value;
 
 pub mod model;
@@ -33,6 +34,7 @@ pub use model::fault::*;
 pub use model::{Body, Envelope, Header, UnknownMethod};
 pub use namespace::CwmpVersion;
 pub use owned::IntoStatic;
+pub use splice::EncodedParameters;
 pub use value::{Value, ValueType};
 
 /// Parses one CWMP message with the default [`Limits`]. Empty (or

@@ -50,6 +50,10 @@ pub struct DataModel {
     /// out, so numbers are never reused after a delete.
     last_instance: HashMap<Box<str>, u32>,
     attributes: HashMap<Box<str>, Attributes>,
+    /// Bumped by every change to a value or to the set of rows, so callers
+    /// can keep things derived from values (the Inform's encoded
+    /// parameters) until it moves.
+    revision: u64,
 }
 
 /// Why an object operation failed; maps to a CWMP fault code.
@@ -73,7 +77,12 @@ impl DataModel {
             added: BTreeMap::new(),
             last_instance: HashMap::new(),
             attributes: HashMap::new(),
+            revision: 0,
         }
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     pub fn profile(&self) -> &Arc<Profile> {
@@ -86,7 +95,9 @@ impl DataModel {
 
     /// Back to the profile's defaults: everything this CPE changed is gone.
     pub fn factory_reset(&mut self) {
+        let revision = self.revision + 1;
         *self = DataModel::new(self.profile.clone());
+        self.revision = revision;
     }
 
     fn is_deleted(&self, name: &str) -> bool {
@@ -134,6 +145,11 @@ impl DataModel {
     /// Stores a value without any check (callers validate first). Returns
     /// false when the parameter does not exist.
     pub fn set(&mut self, name: &str, value: &str) -> bool {
+        // Rewriting the same value (UpTime within one second) is no change,
+        // and must not cost the Inform its encoded parameters.
+        if self.value(name) != Some(value) {
+            self.revision += 1;
+        }
         match self.slot(name) {
             Some(Slot::Profile(id)) => {
                 let default = self.profile.get(id).map(|d| &*d.default);
@@ -216,6 +232,7 @@ impl DataModel {
             .checked_add(1)
             .ok_or(ObjectError::ResourcesExceeded)?;
         self.last_instance.insert(table.into(), n);
+        self.revision += 1;
         let base = format!("{table}{n}.");
         let mut has_object_row = false;
         for r in rows {
@@ -248,6 +265,7 @@ impl DataModel {
         if entry.kind != Kind::Object || !entry.writable || !ends_with_instance(object) {
             return Err(ObjectError::InvalidName);
         }
+        self.revision += 1;
         let doomed: Vec<Box<str>> = self
             .added
             .range::<str, _>((

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use cwmp::{Body, DeviceId, Envelope, Event, Inform, ParameterValue, Value};
+use cwmp::{Body, DeviceId, EncodedParameters, Envelope, Event, Inform, ParameterValue, Value};
 
 use super::Cpe;
 use crate::events::QueuedEvent;
@@ -52,30 +52,29 @@ impl Cpe {
         }
         let id = self.next_message_id();
         let current_time = crate::clock::date_time(self.unix_now(now));
+        let revision = self.model.revision();
+        let cached = match self.inform_params.take() {
+            Some((r, enc)) if r == revision => enc,
+            stale => self.encode_inform_params(stale.map(|(_, enc)| enc)),
+        };
         let model = &self.model;
         let root = model.root();
-        let mut params: Vec<ParameterValue<'_>> =
-            Vec::with_capacity(INFORM_PARAMS.len() + self.changed.len());
-        let mut push = |name: &str| {
-            if params.iter().any(|p| p.name == name) {
-                return;
-            }
-            if let Some(e) = model.get(name) {
-                if let Kind::Value(ty) = e.kind {
-                    params.push(ParameterValue::new(e.name, Value::new(ty, e.value)));
-                }
-            }
+        let fixed = |name: &str| {
+            name.strip_prefix(root)
+                .is_some_and(|rel| INFORM_PARAMS.contains(&rel))
         };
-        let mut name = String::with_capacity(128);
-        for rel in INFORM_PARAMS {
-            name.clear();
-            name.push_str(root);
-            name.push_str(rel);
-            push(&name);
-        }
-        for changed in &self.changed {
-            push(changed);
-        }
+        // Values changed since the last Inform and not already among the
+        // standard ones; rare, so encoded afresh each time.
+        let params: Vec<ParameterValue<'_>> = self
+            .changed
+            .iter()
+            .filter(|name| !fixed(name))
+            .filter_map(|name| model.get(name))
+            .filter_map(|e| match e.kind {
+                Kind::Value(ty) => Some(ParameterValue::new(e.name, Value::new(ty, e.value))),
+                Kind::Object => None,
+            })
+            .collect();
         let inform = Inform {
             device_id: DeviceId {
                 manufacturer: Cow::Borrowed(&self.cfg.manufacturer),
@@ -101,12 +100,33 @@ impl Cpe {
             env.header.supported_cwmp_versions = Some("1.0,1.1,1.2,1.3,1.4".into());
         }
         let mut out = Vec::with_capacity(2048);
-        env.write_xml(&mut out);
+        env.write_xml_with(&cached, &mut out);
+        self.inform_params = Some((revision, cached));
         Built {
             body: out.into(),
             events: self.events.iter().cloned().collect(),
             changed: self.changed.iter().cloned().collect(),
         }
+    }
+
+    /// The standard Inform parameters as XML, reusing `buf`'s allocation.
+    /// They change only when the model does, so the result is kept until
+    /// the model's revision moves.
+    fn encode_inform_params(&self, buf: Option<EncodedParameters>) -> EncodedParameters {
+        let mut enc = buf.unwrap_or_default();
+        enc.clear();
+        let mut name = String::with_capacity(128);
+        for rel in INFORM_PARAMS {
+            name.clear();
+            name.push_str(self.model.root());
+            name.push_str(rel);
+            if let Some(e) = self.model.get(&name) {
+                if let Kind::Value(ty) = e.kind {
+                    enc.push(&ParameterValue::new(e.name, Value::new(ty, e.value)));
+                }
+            }
+        }
+        enc
     }
 
     /// Any other CPE-originated envelope (TransferComplete, RPC responses).

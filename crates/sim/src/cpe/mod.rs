@@ -192,6 +192,8 @@ pub struct Cpe {
     factory_reset_pending: bool,
     next_id: u64,
     rng: u64,
+    /// The standard Inform parameters, encoded at this model revision.
+    inform_params: Option<(u64, cwmp::EncodedParameters)>,
     pub stats: CpeStats,
 }
 
@@ -221,6 +223,7 @@ impl Cpe {
             factory_reset_pending: false,
             next_id: 0,
             rng: 0x9E37_79B9_7F4A_7C15 ^ (u64::from(index) + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+            inform_params: None,
             stats: CpeStats::default(),
             cfg,
         };

@@ -151,6 +151,40 @@ fn active_notification_starts_a_value_change_session() {
 }
 
 #[test]
+fn informs_carry_current_standard_values_once() {
+    // The standard parameters are encoded once per model revision; a value
+    // changed in between (here a notified one, so it is also in the
+    // changed set) must show its new value, and only once.
+    let (mut cpe, mut acs, mut now) = booted(config());
+    let code = "Device.DeviceInfo.ProvisioningCode";
+    let spa = Body::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: code.into(),
+            notification_change: true,
+            notification: 1,
+            access_list_change: false,
+            access_list: vec![],
+        }],
+    });
+    session(&mut cpe, &mut acs, &mut now, vec![spa]);
+    for value in ["first", "second"] {
+        cpe.handle_local_set(now, code, value).unwrap();
+        cpe.trigger(now, Trigger::Periodic);
+        acs.pump(&mut cpe, now);
+        let last = acs.informs().last().copied().unwrap();
+        let seen: Vec<_> = last
+            .parameter_list
+            .iter()
+            .filter(|p| p.name == code)
+            .map(|p| p.value.text.to_string())
+            .collect();
+        assert_eq!(seen, [value]);
+        let n = last.parameter_list.len();
+        assert_eq!(n, acs.informs()[0].parameter_list.len());
+    }
+}
+
+#[test]
 fn passive_notification_waits_for_the_next_inform() {
     let (mut cpe, mut acs, mut now) = booted(config());
     let name = "Device.DeviceInfo.ProvisioningCode";
