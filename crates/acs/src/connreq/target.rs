@@ -54,7 +54,10 @@ fn host_port(a: &Authority, default_port: u16) -> Result<(String, u16), String> 
             let (inner, after) = rest.split_once(']').ok_or("unclosed `[`")?;
             match after {
                 "" => (inner, None),
-                _ => (inner, Some(after.strip_prefix(':').ok_or("junk after `]`")?)),
+                _ => (
+                    inner,
+                    Some(after.strip_prefix(':').ok_or("junk after `]`")?),
+                ),
             }
         }
         None => match text.rsplit_once(':') {
