@@ -6,8 +6,9 @@ use std::io;
 
 use bytes::Bytes;
 use http_body_util::Empty;
-use hyper::header::WWW_AUTHENTICATE;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, HOST, RETRY_AFTER, USER_AGENT};
+use hyper::header::{
+    HeaderValue, AUTHORIZATION, CONNECTION, HOST, RETRY_AFTER, USER_AGENT, WWW_AUTHENTICATE,
+};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::Instant;

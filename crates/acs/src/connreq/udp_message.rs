@@ -230,6 +230,12 @@ mod tests {
     }
 
     #[test]
+    fn the_signature_covers_ts_id_un_cn_in_that_order() {
+        let want = signature("pw", &["1700000000a1b2cr userc3d4"]);
+        assert_eq!(sample().sig, want);
+    }
+
+    #[test]
     fn round_trip_and_verify() {
         let req = sample();
         let bytes = req.to_datagram();
