@@ -5,16 +5,19 @@
 //! The engine takes one authenticated HTTP exchange at a time, with the
 //! current time and the connection it arrived on, and returns the HTTP
 //! answer plus [`Event`]s for the northbound side. Sockets, timers and
-//! authentication live in the [`server`] shell.
+//! authentication live in the [`server`] shell. [`connreq`] wakes a CPE
+//! that has no session open.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod connreq;
 mod engine;
 pub mod server;
 mod session;
 
+pub use connreq::{ConnectionRequestConfig, ConnectionRequestOutcome, ConnectionRequester};
 pub use engine::{ConnId, Engine, EngineConfig, Event, Reply, Request, RpcId, RpcOutcome};
 pub use store::{DeviceKey, DeviceRecord, MemoryStore, Store, StoreError};
 

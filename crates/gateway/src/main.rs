@@ -6,6 +6,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod connreq_cmd;
 mod decode;
 mod http_dump;
 mod run_cmd;
@@ -43,6 +44,8 @@ enum Command {
     Run(Box<run_cmd::RunArgs>),
     /// List the devices a stopped `run` has registered, one JSON line each.
     Devices(run_cmd::DevicesArgs),
+    /// Send one connection request (HTTP, UDP or both) and print its result.
+    Connreq(Box<connreq_cmd::ConnreqArgs>),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +73,14 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("cwmp2usp devices: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Connreq(args) => match connreq_cmd::run(&args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(err) => {
+                eprintln!("cwmp2usp connreq: {err:#}");
                 ExitCode::FAILURE
             }
         },
