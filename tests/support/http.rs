@@ -119,3 +119,72 @@ pub fn connection_request(url: &str, user: &str, password: &str) -> (Reply, bool
         .unwrap_or_else(|e| panic!("cannot answer {challenge:?}: {e}"));
     (request("GET", url, &[("Authorization", &auth)], ""), true)
 }
+
+/// One kept-alive connection, for tests that need a session to stay on
+/// its TCP connection (or to stall halfway through a request).
+pub struct Conn {
+    stream: TcpStream,
+    host: String,
+    path: String,
+}
+
+impl Conn {
+    pub fn open(url: &str) -> Conn {
+        let (host, path) = split_url(url);
+        let stream = TcpStream::connect(&host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        Conn { stream, host, path }
+    }
+
+    /// Writes raw bytes (a partial request, say) as they are.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// POSTs `body` and reads exactly one reply, keeping the connection.
+    pub fn post(&mut self, body: &str) -> Reply {
+        let req = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            self.path,
+            self.host,
+            body.len()
+        );
+        self.send_raw(req.as_bytes());
+        self.read_reply()
+            .unwrap_or_else(|| panic!("connection closed before a reply"))
+    }
+
+    /// One reply, or `None` when the peer closed first.
+    pub fn read_reply(&mut self) -> Option<Reply> {
+        let mut raw = Vec::new();
+        let mut byte = [0u8; 1];
+        while !raw.ends_with(b"\r\n\r\n") {
+            match self.stream.read(&mut byte) {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => raw.push(byte[0]),
+            }
+        }
+        let mut reply = parse_reply(&raw);
+        let len: usize = reply
+            .header("Content-Length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; len];
+        self.stream.read_exact(&mut body).ok()?;
+        reply.body = String::from_utf8_lossy(&body).into_owned();
+        Some(reply)
+    }
+
+    /// True once the peer has closed the connection (reads EOF or reset).
+    pub fn closed_by_peer(&mut self) -> bool {
+        let mut buf = [0u8; 256];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) | Err(_) => return true,
+                Ok(_) => continue,
+            }
+        }
+    }
+}
