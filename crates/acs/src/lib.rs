@@ -13,6 +13,7 @@
 )]
 
 pub mod connreq;
+mod content;
 mod engine;
 pub mod server;
 mod session;

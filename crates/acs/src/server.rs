@@ -215,6 +215,10 @@ async fn exchange<S: Store>(
         return denied;
     }
     let cookie = cookie_value(req.headers());
+    let encoding = req
+        .headers()
+        .get(hyper::header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("unreadable").to_string());
     let body = Limited::new(req.into_body(), shared.config.max_body);
     let body = match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
         Err(_) => return plain(StatusCode::REQUEST_TIMEOUT, true),
@@ -226,6 +230,16 @@ async fn exchange<S: Store>(
         }
         Ok(Err(_)) => return plain(StatusCode::BAD_REQUEST, true),
         Ok(Ok(b)) => b.to_bytes(),
+    };
+    let body = match crate::content::decode(encoding.as_deref(), body, shared.config.max_body) {
+        Ok(b) => b,
+        Err(crate::content::BodyError::TooLarge) => {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, true)
+        }
+        Err(crate::content::BodyError::Unsupported(_)) => {
+            return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, true)
+        }
+        Err(crate::content::BodyError::Corrupt) => return plain(StatusCode::BAD_REQUEST, true),
     };
     let reply = {
         let Ok(mut e) = shared.engine.lock() else {
