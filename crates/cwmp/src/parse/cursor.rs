@@ -287,15 +287,14 @@ impl<'a> Cursor<'a> {
         None
     }
 
-    /// The cwmp namespace declared on an element, if any (used on the
-    /// Envelope, where peers declare `xmlns:cwmp`).
-    pub(crate) fn declared_cwmp(el: &Elem<'a>) -> Option<crate::CwmpVersion> {
-        el.start
-            .attributes()
-            .with_checks(false)
-            .flatten()
-            .filter(|a| a.key.as_ref().starts_with(b"xmlns"))
-            .find_map(|a| crate::CwmpVersion::from_namespace(&a.value))
+    /// The cwmp namespace the root element (the Envelope, where peers
+    /// declare `xmlns:cwmp`) binds, if any. Read from the bindings already
+    /// recorded rather than by walking the attributes a second time.
+    pub(crate) fn declared_cwmp(&self) -> Option<crate::CwmpVersion> {
+        self.bindings
+            .iter()
+            .take_while(|b| b.depth == 1)
+            .find_map(|b| crate::CwmpVersion::from_namespace(self.names.get(b.uri.clone())?))
     }
 }
 

@@ -35,7 +35,7 @@ pub(crate) fn parse_envelope<'a>(input: &'a [u8], limits: &Limits) -> Result<Env
     if c.ns(&root) != Ns::Soap || root.local() != b"Envelope" {
         return Err(Error::NotEnvelope);
     }
-    let declared = Cursor::declared_cwmp(&root);
+    let declared = c.declared_cwmp();
 
     let mut header = Header::default();
     let mut body = Body::Empty;
