@@ -6,7 +6,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod credentials_cmd;
 mod decode;
+mod device_args;
 mod http_dump;
 mod run_cmd;
 mod sim_cmd;
@@ -43,6 +45,8 @@ enum Command {
     Run(Box<run_cmd::RunArgs>),
     /// List the devices a stopped `run` has registered, one JSON line each.
     Devices(run_cmd::DevicesArgs),
+    /// Manage the CPE's own CWMP credentials in a stopped `run`'s registry.
+    Credentials(credentials_cmd::CredentialsArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {
                 eprintln!("cwmp2usp devices: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Credentials(args) => match credentials_cmd::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cwmp2usp credentials: {err:#}");
                 ExitCode::FAILURE
             }
         },

@@ -6,13 +6,29 @@ use cwmp::*;
 
 use crate::*;
 
+mod commit;
+mod identity;
+mod provision;
+
 const SEC: Duration = Duration::from_secs(1);
 
 fn engine() -> Engine<MemoryStore> {
     Engine::new(EngineConfig::default(), MemoryStore::default())
 }
 
+/// One exchange, with the commit a shell would run before answering.
+fn send(e: &mut Engine<MemoryStore>, now: Duration, req: Request<'_>) -> Reply {
+    let reply = e.handle(now, req);
+    e.commit_staged().unwrap();
+    reply
+}
+
 fn inform_xml(serial: &str, events: &[&str], id: &str) -> Vec<u8> {
+    inform_with(serial, events, id, 0, "http://10.0.0.1:7547/cr")
+}
+
+/// An Inform with a RetryCount and a ConnectionRequestURL of its own.
+fn inform_with(serial: &str, events: &[&str], id: &str, retry_count: u32, cr_url: &str) -> Vec<u8> {
     let inform = Inform {
         device_id: DeviceId {
             manufacturer: "Acme".into(),
@@ -29,10 +45,10 @@ fn inform_xml(serial: &str, events: &[&str], id: &str) -> Vec<u8> {
             .collect(),
         max_envelopes: 1,
         current_time: "2026-11-23T00:00:00Z".into(),
-        retry_count: 0,
+        retry_count,
         parameter_list: vec![ParameterValue::new(
             "Device.ManagementServer.ConnectionRequestURL",
-            Value::new(ValueType::String, "http://10.0.0.1:7547/cr"),
+            Value::new(ValueType::String, cr_url.to_string()),
         )],
     };
     Envelope::new(CwmpVersion::V1_0, Body::Inform(inform))
@@ -45,7 +61,16 @@ fn post<'a>(conn: u64, cookie: Option<&'a str>, body: &'a [u8]) -> Request<'a> {
     Request {
         conn: ConnId(conn),
         cookie,
+        user: None,
         body,
+    }
+}
+
+/// As [`post`], authenticated as `user`.
+fn post_as<'a>(conn: u64, cookie: Option<&'a str>, user: &'a str, body: &'a [u8]) -> Request<'a> {
+    Request {
+        user: Some(user),
+        ..post(conn, cookie, body)
     }
 }
 
@@ -57,6 +82,29 @@ fn key(serial: &str) -> DeviceKey {
     }
 }
 
+/// Runs one simulated CPE's pending actions against the engine on
+/// connection `conn`, committing as a shell would; how its sessions ended.
+fn drive(e: &mut Engine<MemoryStore>, cpe: &mut sim::Cpe, now: Duration, conn: u64) -> Vec<bool> {
+    let mut cookie: Option<String> = None;
+    let mut ended = Vec::new();
+    while let Some(action) = cpe.poll_action() {
+        match action {
+            sim::Action::Send(req) => {
+                let reply = send(e, now, post(conn, cookie.as_deref(), &req.body));
+                if let Some(c) = &reply.set_cookie {
+                    cookie = Some(c.clone());
+                }
+                let resp = sim::HttpResponse::new(reply.status, [], reply.body.into());
+                cpe.handle_response(now, resp);
+            }
+            sim::Action::Drop => e.connection_closed(ConnId(conn)),
+            sim::Action::SessionEnded { ok, .. } => ended.push(ok),
+            _ => {}
+        }
+    }
+    ended
+}
+
 fn events(e: &mut Engine<MemoryStore>) -> Vec<crate::Event> {
     std::iter::from_fn(|| e.poll_event()).collect()
 }
@@ -64,7 +112,11 @@ fn events(e: &mut Engine<MemoryStore>) -> Vec<crate::Event> {
 #[test]
 fn inform_then_empty_post_is_a_whole_session() {
     let mut e = engine();
-    let r = e.handle(SEC, post(1, None, &inform_xml("SN1", &["1 BOOT"], "42")));
+    let r = send(
+        &mut e,
+        SEC,
+        post(1, None, &inform_xml("SN1", &["1 BOOT"], "42")),
+    );
     assert_eq!(r.status, 200);
     let answer = cwmp::parse(&r.body).unwrap();
     assert_eq!(
@@ -79,7 +131,7 @@ fn inform_then_empty_post_is_a_whole_session() {
     ));
     let cookie = r.set_cookie.clone().unwrap();
 
-    let r = e.handle(SEC, post(1, Some(&cookie), b""));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), b""));
     assert_eq!((r.status, r.close), (204, true));
     assert_eq!(e.open_sessions(), 0);
     assert_eq!(
@@ -87,7 +139,8 @@ fn inform_then_empty_post_is_a_whole_session() {
         [
             crate::Event::Informed {
                 device: key("SN1"),
-                events: vec!["1 BOOT".into()]
+                events: vec!["1 BOOT".into()],
+                replay: false,
             },
             crate::Event::SessionEnded {
                 device: key("SN1"),
@@ -129,12 +182,13 @@ fn queued_rpcs_run_in_order_in_the_next_session() {
         [crate::Event::ConnectionRequestNeeded(key("SN1"))]
     );
 
-    let r = e.handle(
+    let r = send(
+        &mut e,
         SEC,
         post(1, None, &inform_xml("SN1", &["6 CONNECTION REQUEST"], "1")),
     );
     let cookie = r.set_cookie.unwrap();
-    let r = e.handle(SEC, post(1, Some(&cookie), b""));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), b""));
     let sent = cwmp::parse(&r.body).unwrap();
     assert!(matches!(sent.body, Body::GetParameterValues(_)));
     let id = sent.header.id.unwrap().into_owned();
@@ -147,7 +201,7 @@ fn queued_rpcs_run_in_order_in_the_next_session() {
     )
     .with_id(id)
     .to_xml();
-    let r = e.handle(SEC, post(1, Some(&cookie), answer.as_bytes()));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), answer.as_bytes()));
     let sent = cwmp::parse(&r.body).unwrap();
     assert!(
         matches!(sent.body, Body::Reboot(_)),
@@ -156,7 +210,7 @@ fn queued_rpcs_run_in_order_in_the_next_session() {
     let fault = Envelope::new(CwmpVersion::V1_0, Body::Fault(Fault::cwmp(9001, "no")))
         .with_id(sent.header.id.unwrap().into_owned())
         .to_xml();
-    let r = e.handle(SEC, post(1, Some(&cookie), fault.as_bytes()));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), fault.as_bytes()));
     assert_eq!(r.status, 204);
     let done: Vec<_> = events(&mut e)
         .into_iter()
@@ -186,17 +240,29 @@ fn queued_rpcs_run_in_order_in_the_next_session() {
 #[test]
 fn a_second_session_for_one_device_is_turned_away() {
     let mut e = engine();
-    let first = e.handle(SEC, post(1, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    let first = send(
+        &mut e,
+        SEC,
+        post(1, None, &inform_xml("SN1", &["2 PERIODIC"], "1")),
+    );
     assert_eq!(first.status, 200);
-    let second = e.handle(SEC, post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    let second = send(
+        &mut e,
+        SEC,
+        post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")),
+    );
     assert_eq!(
         (second.status, second.retry_after, second.close),
         (503, Some(30), true)
     );
     // Another device is unaffected.
     assert_eq!(
-        e.handle(SEC, post(3, None, &inform_xml("SN2", &["2 PERIODIC"], "1")))
-            .status,
+        send(
+            &mut e,
+            SEC,
+            post(3, None, &inform_xml("SN2", &["2 PERIODIC"], "1"))
+        )
+        .status,
         200
     );
 }
@@ -209,7 +275,7 @@ fn bad_input_gets_a_clear_status_and_the_next_session_works() {
         b"<!DOCTYPE x [<!ENTITY a \"b\">]><x/>",
         b"<soap:Envelope xmlns:soap=\"urn:wrong\"><soap:Body/></soap:Envelope>",
     ] {
-        let r = e.handle(SEC, post(1, None, bad));
+        let r = send(&mut e, SEC, post(1, None, bad));
         assert_eq!(
             (r.status, r.close),
             (400, true),
@@ -225,17 +291,25 @@ fn bad_input_gets_a_clear_status_and_the_next_session_works() {
         }),
     )
     .to_xml();
-    assert_eq!(e.handle(SEC, post(1, None, gpvr.as_bytes())).status, 400);
+    assert_eq!(
+        send(&mut e, SEC, post(1, None, gpvr.as_bytes())).status,
+        400
+    );
     // An empty POST outside any session ends nothing and hurts nobody.
-    assert_eq!(e.handle(SEC, post(1, None, b"")).status, 204);
-    let r = e.handle(SEC, post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    assert_eq!(send(&mut e, SEC, post(1, None, b"")).status, 204);
+    let r = send(
+        &mut e,
+        SEC,
+        post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")),
+    );
     assert_eq!(r.status, 200);
 }
 
 #[test]
 fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
     let mut e = engine();
-    let r = e.handle(
+    let r = send(
+        &mut e,
         SEC,
         post(1, None, &inform_xml("SN1", &["7 TRANSFER COMPLETE"], "1")),
     );
@@ -254,7 +328,7 @@ fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
     )
     .with_id("tc-1")
     .to_xml();
-    let r = e.handle(SEC, post(1, Some(&cookie), tc.as_bytes()));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), tc.as_bytes()));
     let answer = cwmp::parse(&r.body).unwrap();
     assert_eq!(answer.header.id.as_deref(), Some("tc-1"));
     assert!(matches!(answer.body, Body::TransferCompleteResponse));
@@ -262,7 +336,7 @@ fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
     let rpc = Envelope::new(CwmpVersion::V1_0, Body::GetRPCMethods)
         .with_id("g")
         .to_xml();
-    let r = e.handle(SEC, post(1, Some(&cookie), rpc.as_bytes()));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), rpc.as_bytes()));
     match cwmp::parse(&r.body).unwrap().body {
         Body::GetRPCMethodsResponse(m) => {
             assert!(m.method_list.iter().any(|x| x == "TransferComplete"))
@@ -273,7 +347,7 @@ fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
     let odd = Envelope::new(CwmpVersion::V1_0, Body::FactoryReset)
         .with_id("f")
         .to_xml();
-    let r = e.handle(SEC, post(1, Some(&cookie), odd.as_bytes()));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), odd.as_bytes()));
     let answer = cwmp::parse(&r.body).unwrap();
     assert_eq!(answer.header.id.as_deref(), Some("f"));
     match answer.body {
@@ -285,11 +359,15 @@ fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
 #[test]
 fn idle_sessions_end_and_overdue_rpcs_expire() {
     let mut e = engine();
-    let r = e.handle(SEC, post(1, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    let r = send(
+        &mut e,
+        SEC,
+        post(1, None, &inform_xml("SN1", &["2 PERIODIC"], "1")),
+    );
     let cookie = r.set_cookie.unwrap();
     e.submit(key("SN1"), Body::GetRPCMethods, 100 * SEC)
         .unwrap();
-    let r = e.handle(SEC, post(1, Some(&cookie), b""));
+    let r = send(&mut e, SEC, post(1, Some(&cookie), b""));
     assert!(matches!(
         cwmp::parse(&r.body).unwrap().body,
         Body::GetRPCMethods
@@ -311,7 +389,8 @@ fn idle_sessions_end_and_overdue_rpcs_expire() {
     assert_eq!(outcomes[1].1, RpcOutcome::NoAnswer);
     // The device may come back on a new connection.
     assert_eq!(
-        e.handle(
+        send(
+            &mut e,
             40 * SEC,
             post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "2"))
         )
@@ -323,12 +402,20 @@ fn idle_sessions_end_and_overdue_rpcs_expire() {
 #[test]
 fn a_vanished_cpe_frees_its_session() {
     let mut e = engine();
-    e.handle(SEC, post(7, None, &inform_xml("SN1", &["2 PERIODIC"], "1")));
+    send(
+        &mut e,
+        SEC,
+        post(7, None, &inform_xml("SN1", &["2 PERIODIC"], "1")),
+    );
     e.connection_closed(ConnId(7));
     assert_eq!(e.open_sessions(), 0);
     assert_eq!(
-        e.handle(SEC, post(8, None, &inform_xml("SN1", &["2 PERIODIC"], "1")))
-            .status,
+        send(
+            &mut e,
+            SEC,
+            post(8, None, &inform_xml("SN1", &["2 PERIODIC"], "1"))
+        )
+        .status,
         200
     );
 }
@@ -361,7 +448,7 @@ fn a_thousand_simulated_cpe_boot_and_inform() {
             while let Some(action) = cpe.poll_action() {
                 match action {
                     sim::Action::Send(req) => {
-                        let reply = e.handle(now, post(conn.0, cookie.as_deref(), &req.body));
+                        let reply = send(&mut e, now, post(conn.0, cookie.as_deref(), &req.body));
                         if let Some(c) = &reply.set_cookie {
                             cookie = Some(c.clone());
                         }
