@@ -2,11 +2,32 @@
 
 mod support;
 
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use support::gateway::Gateway;
 use support::http;
 use support::sim::Sim;
+
+/// `cwmp2usp devices --data-dir DIR`: the raw output and its lines.
+fn devices(data: &Path) -> (String, Vec<serde_json::Value>) {
+    let out = support::sim::bin()
+        .args(["devices", "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (text, lines)
+}
 
 fn report(sim: Sim) -> serde_json::Value {
     let (status, out, err) = sim.wait_exit(Duration::from_secs(60));
@@ -17,7 +38,13 @@ fn report(sim: Sim) -> serde_json::Value {
 
 #[test]
 fn a_fleet_completes_boot_and_periodic_sessions_with_digest() {
-    let gw = Gateway::start(&["--cwmp-password", "s3cret"]);
+    // Provisioning sets the fleet's periodic interval: keep it short.
+    let gw = Gateway::start(&[
+        "--cwmp-password",
+        "s3cret",
+        "--periodic-inform-interval",
+        "2",
+    ]);
     let url = gw.cwmp_url();
     let sim = Sim::start(
         &url,
@@ -44,6 +71,8 @@ fn a_fleet_completes_boot_and_periodic_sessions_with_digest() {
     let done = r["sessions_completed"].as_u64().unwrap();
     assert!(done >= 400, "{r}");
     assert_eq!(r["informs_acknowledged"], r["sessions_completed"], "{r}");
+    // One provisioning SetParameterValues per CPE, not one per session.
+    assert_eq!(r["rpcs"], 200, "{r}");
 }
 
 #[test]
@@ -111,20 +140,7 @@ fn registered_devices_survive_kill_9() {
     gw.kill_9();
     drop(sim);
 
-    let out = support::sim::bin()
-        .args(["devices", "--data-dir"])
-        .arg(data.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let devices: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let (_, devices) = devices(data.path());
     assert_eq!(devices.len(), 3, "{devices:?}");
     for d in &devices {
         assert!(d["serial"].as_str().unwrap().starts_with("K9-"), "{d}");
@@ -152,4 +168,130 @@ fn devices_on_a_missing_registry_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("cwmp2usp devices: no registry in"), "{err}");
+}
+
+#[test]
+fn first_contact_provisions_cr_credentials_and_devices_shows_only_that_they_are_set() {
+    let data = tempfile::tempdir().unwrap();
+    let gw = Gateway::start_in(
+        data.path(),
+        &["--cwmp-auth", "none", "--periodic-inform-interval", "900"],
+    );
+    let sim = Sim::start(&gw.cwmp_url(), &["--count", "3", "--progress", "0"]);
+    // A session that ended well had its provisioning answer committed
+    // before our reply to it.
+    let deadline = Instant::now() + support::sim::WAIT;
+    while sim.stats()["sessions_completed"].as_u64() < Some(3) {
+        assert!(Instant::now() < deadline, "{}", sim.stats());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let on_cpe = |name: &str| {
+        sim.get_value("SIM000000", &format!("Device.ManagementServer.{name}"))
+            .unwrap()
+    };
+    let (user, password) = (
+        on_cpe("ConnectionRequestUsername"),
+        on_cpe("ConnectionRequestPassword"),
+    );
+    assert!(user.starts_with("cwmp2usp-"), "{user}");
+    assert_eq!(password.len(), 32, "generated, 128 bits");
+    assert_eq!(on_cpe("PeriodicInformEnable"), "true");
+    assert_eq!(on_cpe("PeriodicInformInterval"), "900");
+    drop(sim);
+    gw.kill_9();
+
+    let (text, devices) = devices(data.path());
+    assert_eq!(devices.len(), 3, "{text}");
+    for d in &devices {
+        assert_eq!(d["connection_request_credentials"], true, "{d}");
+        assert!(d["provisioning"]["done_unix"].as_u64().is_some(), "{d}");
+    }
+    assert!(
+        !text.contains(&password),
+        "never print the password: {text}"
+    );
+}
+
+#[test]
+fn provision_none_leaves_devices_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    let gw = Gateway::start_in(data.path(), &["--cwmp-auth", "none", "--provision", "none"]);
+    let r = report(Sim::start(
+        &gw.cwmp_url(),
+        &["--count", "2", "--duration", "2", "--progress", "0"],
+    ));
+    assert_eq!(r["sessions_completed"], 2, "{r}");
+    assert_eq!(r["rpcs"], 0, "{r}");
+    drop(gw);
+    let (text, devices) = devices(data.path());
+    assert_eq!(devices.len(), 2, "{text}");
+    for d in &devices {
+        assert_eq!(d["connection_request_credentials"], false, "{d}");
+        assert_eq!(d["provisioning"], "needed", "{d}");
+    }
+}
+
+#[test]
+fn a_devices_own_credentials_work_for_it_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let csv = data.path().join("creds.csv");
+    std::fs::write(
+        &csv,
+        "oui,product_class,serial,username,password\n\
+         00D09E,SimGateway,SIM000000,dev0,\"pw0,secret\"\n",
+    )
+    .unwrap();
+    let import = || {
+        support::sim::bin()
+            .args(["credentials", "import", "--data-dir"])
+            .arg(data.path())
+            .arg(&csv)
+            .output()
+            .unwrap()
+    };
+    let out = import();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("pw0"));
+
+    let gw = Gateway::start_in(data.path(), &["--cwmp-password", "s3cret"]);
+    // The running gateway holds the registry: a second import is refused.
+    let busy = import();
+    assert!(!busy.status.success());
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(err.contains("Stop it first"), "{err}");
+
+    let sim = |prefix: &str, user: &str, password: &str| {
+        report(Sim::start(
+            &gw.cwmp_url(),
+            &[
+                "--serial-prefix",
+                prefix,
+                "--acs-user",
+                user,
+                "--acs-password",
+                password,
+                "--duration",
+                "2",
+                "--progress",
+                "0",
+            ],
+        ))
+    };
+    let own = sim("SIM", "dev0", "pw0,secret");
+    assert_eq!(own["sessions_completed"], 1, "{own}");
+    let shared = sim("OTHER", "cpe", "s3cret");
+    assert_eq!(shared["sessions_completed"], 1, "{shared}");
+    // dev0's credentials, another device's identity.
+    let stolen = sim("OTHER", "dev0", "pw0,secret");
+    assert_eq!(stolen["sessions_completed"], 0, "{stolen}");
+    let log = gw.stderr();
+    assert!(
+        log.contains("refused \"dev0\": informed as os::00D09E-OTHER000000"),
+        "{log}"
+    );
+    assert!(!log.contains("pw0"), "{log}");
 }

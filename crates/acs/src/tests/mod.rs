@@ -9,6 +9,7 @@ use crate::*;
 mod commit;
 mod identity;
 mod provision;
+mod shell;
 
 const SEC: Duration = Duration::from_secs(1);
 
