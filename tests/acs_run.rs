@@ -258,7 +258,9 @@ fn a_devices_own_credentials_work_for_it_alone() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("pw0"));
 
     let gw = Gateway::start_in(data.path(), &["--cwmp-password", "s3cret"]);
-    // The running gateway holds the registry: a second import is refused.
+    // Once ready, the running gateway holds the registry: a second import
+    // is refused.
+    gw.ready();
     let busy = import();
     assert!(!busy.status.success());
     let err = String::from_utf8_lossy(&busy.stderr);

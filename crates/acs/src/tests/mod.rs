@@ -7,8 +7,10 @@ use cwmp::*;
 use crate::*;
 
 mod commit;
+mod fleet;
 mod identity;
 mod provision;
+mod rpcs;
 mod shell;
 
 const SEC: Duration = Duration::from_secs(1);
@@ -159,86 +161,6 @@ fn inform_then_empty_post_is_a_whole_session() {
 }
 
 #[test]
-fn queued_rpcs_run_in_order_in_the_next_session() {
-    let mut e = engine();
-    let gpv = |n: &str| {
-        Body::GetParameterValues(GetParameterValues {
-            parameter_names: vec![Cow::Owned(n.to_string())],
-        })
-    };
-    let a = e
-        .submit(key("SN1"), gpv("Device.DeviceInfo."), 60 * SEC)
-        .unwrap();
-    let b = e
-        .submit(
-            key("SN1"),
-            Body::Reboot(Reboot {
-                command_key: "k".into(),
-            }),
-            60 * SEC,
-        )
-        .unwrap();
-    assert_eq!(
-        events(&mut e),
-        [crate::Event::ConnectionRequestNeeded(key("SN1"))]
-    );
-
-    let r = send(
-        &mut e,
-        SEC,
-        post(1, None, &inform_xml("SN1", &["6 CONNECTION REQUEST"], "1")),
-    );
-    let cookie = r.set_cookie.unwrap();
-    let r = send(&mut e, SEC, post(1, Some(&cookie), b""));
-    let sent = cwmp::parse(&r.body).unwrap();
-    assert!(matches!(sent.body, Body::GetParameterValues(_)));
-    let id = sent.header.id.unwrap().into_owned();
-
-    let answer = Envelope::new(
-        CwmpVersion::V1_0,
-        Body::GetParameterValuesResponse(GetParameterValuesResponse {
-            parameter_list: vec![],
-        }),
-    )
-    .with_id(id)
-    .to_xml();
-    let r = send(&mut e, SEC, post(1, Some(&cookie), answer.as_bytes()));
-    let sent = cwmp::parse(&r.body).unwrap();
-    assert!(
-        matches!(sent.body, Body::Reboot(_)),
-        "second RPC follows the first"
-    );
-    let fault = Envelope::new(CwmpVersion::V1_0, Body::Fault(Fault::cwmp(9001, "no")))
-        .with_id(sent.header.id.unwrap().into_owned())
-        .to_xml();
-    let r = send(&mut e, SEC, post(1, Some(&cookie), fault.as_bytes()));
-    assert_eq!(r.status, 204);
-    let done: Vec<_> = events(&mut e)
-        .into_iter()
-        .filter_map(|ev| match ev {
-            crate::Event::RpcDone { id, outcome, .. } => Some((id, outcome)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(done.len(), 2);
-    assert_eq!(done[0].0, a);
-    assert!(matches!(
-        done[0].1,
-        RpcOutcome::Response(Body::GetParameterValuesResponse(_))
-    ));
-    assert_eq!(
-        done[1],
-        (
-            b,
-            RpcOutcome::Fault {
-                code: 9001,
-                string: "no".into()
-            }
-        )
-    );
-}
-
-#[test]
 fn a_second_session_for_one_device_is_turned_away() {
     let mut e = engine();
     let first = send(
@@ -307,57 +229,6 @@ fn bad_input_gets_a_clear_status_and_the_next_session_works() {
 }
 
 #[test]
-fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
-    let mut e = engine();
-    let r = send(
-        &mut e,
-        SEC,
-        post(1, None, &inform_xml("SN1", &["7 TRANSFER COMPLETE"], "1")),
-    );
-    let cookie = r.set_cookie.unwrap();
-    let tc = Envelope::new(
-        CwmpVersion::V1_0,
-        Body::TransferComplete(TransferComplete {
-            command_key: "dl".into(),
-            fault_struct: TransferFault {
-                fault_code: 0,
-                fault_string: "".into(),
-            },
-            start_time: "2026-11-23T00:00:00Z".into(),
-            complete_time: "2026-11-23T00:00:01Z".into(),
-        }),
-    )
-    .with_id("tc-1")
-    .to_xml();
-    let r = send(&mut e, SEC, post(1, Some(&cookie), tc.as_bytes()));
-    let answer = cwmp::parse(&r.body).unwrap();
-    assert_eq!(answer.header.id.as_deref(), Some("tc-1"));
-    assert!(matches!(answer.body, Body::TransferCompleteResponse));
-
-    let rpc = Envelope::new(CwmpVersion::V1_0, Body::GetRPCMethods)
-        .with_id("g")
-        .to_xml();
-    let r = send(&mut e, SEC, post(1, Some(&cookie), rpc.as_bytes()));
-    match cwmp::parse(&r.body).unwrap().body {
-        Body::GetRPCMethodsResponse(m) => {
-            assert!(m.method_list.iter().any(|x| x == "TransferComplete"))
-        }
-        other => panic!("{other:?}"),
-    }
-
-    let odd = Envelope::new(CwmpVersion::V1_0, Body::FactoryReset)
-        .with_id("f")
-        .to_xml();
-    let r = send(&mut e, SEC, post(1, Some(&cookie), odd.as_bytes()));
-    let answer = cwmp::parse(&r.body).unwrap();
-    assert_eq!(answer.header.id.as_deref(), Some("f"));
-    match answer.body {
-        Body::Fault(f) => assert_eq!(f.fault_code(), Some(8000)),
-        other => panic!("{other:?}"),
-    }
-}
-
-#[test]
 fn idle_sessions_end_and_overdue_rpcs_expire() {
     let mut e = engine();
     let r = send(
@@ -419,60 +290,4 @@ fn a_vanished_cpe_frees_its_session() {
         .status,
         200
     );
-}
-
-/// The simulator's CPE core against the engine, no sockets: boot sessions
-/// for a whole fleet, then a periodic round.
-#[test]
-fn a_thousand_simulated_cpe_boot_and_inform() {
-    let profile = sim::Profile::from_model_arg("tr181").unwrap().into_shared();
-    let cfg = Arc::new(sim::CpeConfig {
-        periodic_interval: Duration::from_secs(300),
-        ..sim::CpeConfig::default()
-    });
-    let mut e = engine();
-    let n = 1000;
-    let mut fleet: Vec<sim::Cpe> = (0..n)
-        .map(|i| sim::Cpe::new(cfg.clone(), profile.clone(), i))
-        .collect();
-    let mut ok = 0;
-    for round in 0..2u64 {
-        let now = Duration::from_secs(1 + round * 301);
-        for (i, cpe) in fleet.iter_mut().enumerate() {
-            if round == 0 {
-                cpe.power_on(now);
-            } else {
-                cpe.handle_timeout(now);
-            }
-            let conn = ConnId(round * 10_000 + i as u64);
-            let mut cookie: Option<String> = None;
-            while let Some(action) = cpe.poll_action() {
-                match action {
-                    sim::Action::Send(req) => {
-                        let reply = send(&mut e, now, post(conn.0, cookie.as_deref(), &req.body));
-                        if let Some(c) = &reply.set_cookie {
-                            cookie = Some(c.clone());
-                        }
-                        let resp = sim::HttpResponse::new(reply.status, [], reply.body.into());
-                        cpe.handle_response(now, resp);
-                    }
-                    sim::Action::SessionEnded { ok: true, .. } => ok += 1,
-                    _ => {}
-                }
-            }
-        }
-    }
-    assert_eq!(ok, 2 * n);
-    assert_eq!(e.store().len(), n as usize);
-    assert_eq!(e.open_sessions(), 0);
-    let informed: Vec<Vec<String>> = events(&mut e)
-        .into_iter()
-        .filter_map(|ev| match ev {
-            crate::Event::Informed { events, .. } => Some(events),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(informed.len(), 2 * n as usize);
-    assert!(informed[0].contains(&"1 BOOT".to_string()));
-    assert!(informed[n as usize].contains(&"2 PERIODIC".to_string()));
 }
