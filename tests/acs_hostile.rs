@@ -37,7 +37,7 @@ fn normal_session(url: &str, serial: &str) {
 
 #[test]
 fn an_inform_without_cwmp_id_is_answered_without_one() {
-    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let gw = Gateway::start(&["--cwmp-auth", "none", "--provision", "none"]);
     let mut c = Conn::open(&gw.cwmp_url());
     let r = c.post(&inform("NOID", false));
     assert_eq!(r.status, 200, "{}", r.body);
@@ -48,7 +48,7 @@ fn an_inform_without_cwmp_id_is_answered_without_one() {
 
 #[test]
 fn an_unknown_namespace_is_refused_and_the_next_session_works() {
-    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let gw = Gateway::start(&["--cwmp-auth", "none", "--provision", "none"]);
     let url = gw.cwmp_url();
     let foreign = inform("NS1", true).replace("urn:dslforum-org:cwmp-1-2", "urn:example:other");
     let r = http::request("POST", &url, &[], &foreign);
@@ -58,7 +58,7 @@ fn an_unknown_namespace_is_refused_and_the_next_session_works() {
 
 #[test]
 fn a_second_concurrent_session_for_one_serial_gets_503_with_retry_after() {
-    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let gw = Gateway::start(&["--cwmp-auth", "none", "--provision", "none"]);
     let url = gw.cwmp_url();
     let mut first = Conn::open(&url);
     assert_eq!(first.post(&inform("TWIN", true)).status, 200);
@@ -75,7 +75,7 @@ fn a_second_concurrent_session_for_one_serial_gets_503_with_retry_after() {
 
 #[test]
 fn a_cpe_that_vanishes_mid_session_can_start_again_at_once() {
-    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let gw = Gateway::start(&["--cwmp-auth", "none", "--provision", "none"]);
     let url = gw.cwmp_url();
     let mut c = Conn::open(&url);
     assert_eq!(c.post(&inform("GONE", true)).status, 200);
@@ -97,7 +97,14 @@ fn a_cpe_that_vanishes_mid_session_can_start_again_at_once() {
 
 #[test]
 fn a_stalled_body_gets_408_and_stalled_heads_are_dropped() {
-    let gw = Gateway::start(&["--cwmp-auth", "none", "--read-timeout", "1"]);
+    let gw = Gateway::start(&[
+        "--cwmp-auth",
+        "none",
+        "--provision",
+        "none",
+        "--read-timeout",
+        "1",
+    ]);
     let url = gw.cwmp_url();
     let (host, path) = http::split_url(&url);
     // Slowloris: many connections that never finish their request head.
@@ -125,7 +132,14 @@ fn a_stalled_body_gets_408_and_stalled_heads_are_dropped() {
 #[test]
 fn gzip_deflate_and_chunked_bodies_are_accepted() {
     use std::io::Write;
-    let gw = Gateway::start(&["--cwmp-auth", "none", "--max-body", "4096"]);
+    let gw = Gateway::start(&[
+        "--cwmp-auth",
+        "none",
+        "--provision",
+        "none",
+        "--max-body",
+        "4096",
+    ]);
     let url = gw.cwmp_url();
     let (host, path) = http::split_url(&url);
     let compressed = |gzip: bool, data: &[u8]| -> Vec<u8> {

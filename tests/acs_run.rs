@@ -2,11 +2,32 @@
 
 mod support;
 
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use support::gateway::Gateway;
 use support::http;
 use support::sim::Sim;
+
+/// `cwmp2usp devices --data-dir DIR`: the raw output and its lines.
+fn devices(data: &Path) -> (String, Vec<serde_json::Value>) {
+    let out = support::sim::bin()
+        .args(["devices", "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (text, lines)
+}
 
 fn report(sim: Sim) -> serde_json::Value {
     let (status, out, err) = sim.wait_exit(Duration::from_secs(60));
@@ -18,33 +39,15 @@ fn report(sim: Sim) -> serde_json::Value {
 /// Polls the simulator's statistics until `done` holds. The limit only
 /// guards against a hang: nothing here depends on how fast the machine is.
 fn wait_for(sim: &Sim, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-    let give_up = std::time::Instant::now() + Duration::from_secs(300);
+    let give_up = Instant::now() + Duration::from_secs(300);
     loop {
         let stats = sim.stats();
         if done(&stats) {
             return stats;
         }
-        assert!(std::time::Instant::now() < give_up, "stuck: {stats}");
+        assert!(Instant::now() < give_up, "stuck: {stats}");
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-/// Every registered device, from `cwmp2usp devices` on a stopped gateway.
-fn registry(data: &std::path::Path) -> Vec<serde_json::Value> {
-    let out = support::sim::bin()
-        .args(["devices", "--data-dir"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn completed(stats: &serde_json::Value) -> u64 {
@@ -54,7 +57,16 @@ fn completed(stats: &serde_json::Value) -> u64 {
 #[test]
 fn a_thousand_cpe_complete_boot_and_periodic_sessions_with_digest() {
     let data = tempfile::tempdir().unwrap();
-    let gw = Gateway::start_in(data.path(), &["--cwmp-password", "s3cret"]);
+    // Provisioning sets the fleet's periodic interval: keep it short.
+    let gw = Gateway::start_in(
+        data.path(),
+        &[
+            "--cwmp-password",
+            "s3cret",
+            "--periodic-inform-interval",
+            "3",
+        ],
+    );
     let sim = Sim::start(
         &gw.cwmp_url(),
         &[
@@ -77,13 +89,17 @@ fn a_thousand_cpe_complete_boot_and_periodic_sessions_with_digest() {
     assert_eq!(stats["sessions_failed"], 0, "{stats}");
     drop(sim);
     drop(gw);
-    let devices = registry(data.path());
+    let (_, devices) = devices(data.path());
     assert_eq!(devices.len(), 1000);
     let periodic = devices
         .iter()
         .filter(|d| d["last_events"].to_string().contains("2 PERIODIC"))
         .count();
     assert!(periodic > 0, "no periodic Inform registered");
+    // Each was provisioned on first contact.
+    for d in &devices {
+        assert_eq!(d["connection_request_credentials"], true, "{d}");
+    }
 }
 
 #[test]
@@ -126,7 +142,11 @@ fn bad_requests_get_clear_statuses_and_the_gateway_stays_up() {
 #[test]
 fn registered_devices_survive_kill_9() {
     let data = tempfile::tempdir().unwrap();
-    let gw = Gateway::start_in(data.path(), &["--cwmp-auth", "none"]);
+    // Provisioning keeps the fleet informing every second.
+    let gw = Gateway::start_in(
+        data.path(),
+        &["--cwmp-auth", "none", "--periodic-inform-interval", "1"],
+    );
     assert_eq!(gw.ready()["devices"], 0);
     let url = gw.cwmp_url();
     let sim = Sim::start(
@@ -148,7 +168,7 @@ fn registered_devices_survive_kill_9() {
     gw.kill_9();
     drop(sim);
 
-    let devices = registry(data.path());
+    let (_, devices) = devices(data.path());
     assert_eq!(devices.len(), 3, "{devices:?}");
     for d in &devices {
         assert!(d["serial"].as_str().unwrap().starts_with("K9-"), "{d}");
@@ -176,4 +196,132 @@ fn devices_on_a_missing_registry_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("cwmp2usp devices: no registry in"), "{err}");
+}
+
+#[test]
+fn first_contact_provisions_cr_credentials_and_devices_shows_only_that_they_are_set() {
+    let data = tempfile::tempdir().unwrap();
+    let gw = Gateway::start_in(
+        data.path(),
+        &["--cwmp-auth", "none", "--periodic-inform-interval", "900"],
+    );
+    let sim = Sim::start(&gw.cwmp_url(), &["--count", "3", "--progress", "0"]);
+    // A session that ended well had its provisioning answer committed
+    // before our reply to it.
+    let deadline = Instant::now() + support::sim::WAIT;
+    while sim.stats()["sessions_completed"].as_u64() < Some(3) {
+        assert!(Instant::now() < deadline, "{}", sim.stats());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let on_cpe = |name: &str| {
+        sim.get_value("SIM000000", &format!("Device.ManagementServer.{name}"))
+            .unwrap()
+    };
+    let (user, password) = (
+        on_cpe("ConnectionRequestUsername"),
+        on_cpe("ConnectionRequestPassword"),
+    );
+    assert!(user.starts_with("cwmp2usp-"), "{user}");
+    assert_eq!(password.len(), 32, "generated, 128 bits");
+    assert_eq!(on_cpe("PeriodicInformEnable"), "true");
+    assert_eq!(on_cpe("PeriodicInformInterval"), "900");
+    drop(sim);
+    gw.kill_9();
+
+    let (text, devices) = devices(data.path());
+    assert_eq!(devices.len(), 3, "{text}");
+    for d in &devices {
+        assert_eq!(d["connection_request_credentials"], true, "{d}");
+        assert!(d["provisioning"]["done_unix"].as_u64().is_some(), "{d}");
+    }
+    assert!(
+        !text.contains(&password),
+        "never print the password: {text}"
+    );
+}
+
+#[test]
+fn provision_none_leaves_devices_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    let gw = Gateway::start_in(data.path(), &["--cwmp-auth", "none", "--provision", "none"]);
+    let r = report(Sim::start(
+        &gw.cwmp_url(),
+        &["--count", "2", "--duration", "2", "--progress", "0"],
+    ));
+    assert_eq!(r["sessions_completed"], 2, "{r}");
+    assert_eq!(r["rpcs"], 0, "{r}");
+    drop(gw);
+    let (text, devices) = devices(data.path());
+    assert_eq!(devices.len(), 2, "{text}");
+    for d in &devices {
+        assert_eq!(d["connection_request_credentials"], false, "{d}");
+        assert_eq!(d["provisioning"], "needed", "{d}");
+    }
+}
+
+#[test]
+fn a_devices_own_credentials_work_for_it_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let csv = data.path().join("creds.csv");
+    std::fs::write(
+        &csv,
+        "oui,product_class,serial,username,password\n\
+         00D09E,SimGateway,SIM000000,dev0,\"pw0,secret\"\n",
+    )
+    .unwrap();
+    let import = || {
+        support::sim::bin()
+            .args(["credentials", "import", "--data-dir"])
+            .arg(data.path())
+            .arg(&csv)
+            .output()
+            .unwrap()
+    };
+    let out = import();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("pw0"));
+
+    let gw = Gateway::start_in(data.path(), &["--cwmp-password", "s3cret"]);
+    // Once ready, the running gateway holds the registry: a second import
+    // is refused.
+    gw.ready();
+    let busy = import();
+    assert!(!busy.status.success());
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(err.contains("Stop it first"), "{err}");
+
+    let sim = |prefix: &str, user: &str, password: &str| {
+        report(Sim::start(
+            &gw.cwmp_url(),
+            &[
+                "--serial-prefix",
+                prefix,
+                "--acs-user",
+                user,
+                "--acs-password",
+                password,
+                "--duration",
+                "2",
+                "--progress",
+                "0",
+            ],
+        ))
+    };
+    let own = sim("SIM", "dev0", "pw0,secret");
+    assert_eq!(own["sessions_completed"], 1, "{own}");
+    let shared = sim("OTHER", "cpe", "s3cret");
+    assert_eq!(shared["sessions_completed"], 1, "{shared}");
+    // dev0's credentials, another device's identity.
+    let stolen = sim("OTHER", "dev0", "pw0,secret");
+    assert_eq!(stolen["sessions_completed"], 0, "{stolen}");
+    let log = gw.stderr();
+    assert!(
+        log.contains("refused \"dev0\": informed as os::00D09E-OTHER000000"),
+        "{log}"
+    );
+    assert!(!log.contains("pw0"), "{log}");
 }

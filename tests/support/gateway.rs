@@ -71,6 +71,11 @@ impl Gateway {
         }
     }
 
+    /// What the gateway wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
     /// SIGKILL: no chance to flush anything.
     pub fn kill_9(mut self) {
         let _ = self.child.kill();

@@ -1,9 +1,7 @@
 //! The tokio/hyper shell around [`Engine`]: accepts CWMP connections,
 //! authenticates, bounds every read, and hands each POST to the engine.
 
-use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,8 +17,8 @@ use hyper::{Method, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-use crate::engine::{ConnId, Engine, Request};
-use crate::{Event, Store};
+use crate::commit::{committer, Commits, COMMIT_WAIT};
+use crate::{entropy, ConnId, Engine, Event, Request, Store};
 
 /// How CPE authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +46,8 @@ pub struct Counters {
     pub sessions_failed: AtomicU64,
     pub informs: AtomicU64,
     pub auth_failures: AtomicU64,
+    /// Informs refused because their device was not the credentials' own.
+    pub identity_refusals: AtomicU64,
 }
 
 const COOKIE_NAME: &str = "cwmp2usp-session";
@@ -62,8 +62,11 @@ struct Shared<S> {
     /// restart.
     start_unix: Duration,
     counters: Arc<Counters>,
-    random: RandomState,
     next_conn: AtomicU64,
+    /// The engine's store, for credential look-ups and the committer,
+    /// neither of which should hold the engine's lock.
+    store: S,
+    commits: Commits,
 }
 
 impl<S: Store> Shared<S> {
@@ -71,24 +74,25 @@ impl<S: Store> Shared<S> {
         self.start_unix + self.start.elapsed()
     }
 
-    /// Fresh unpredictable bytes: std's hasher keys come from the OS.
-    fn random16(&self) -> [u8; 16] {
-        let mut out = [0u8; 16];
-        for (i, chunk) in out.chunks_mut(8).enumerate() {
-            let mut h = self.random.build_hasher();
-            h.write_u64(self.next_conn.load(Ordering::Relaxed));
-            h.write_u128(self.start.elapsed().as_nanos());
-            h.write_usize(i);
-            chunk.copy_from_slice(&h.finish().to_le_bytes());
-        }
-        out
-    }
-
     fn drain_events(&self, engine: &mut Engine<S>) {
         while let Some(ev) = engine.poll_event() {
             let c = &self.counters;
             match ev {
                 Event::Informed { .. } => c.informs.fetch_add(1, Ordering::Relaxed),
+                Event::IdentityRefused {
+                    user,
+                    device,
+                    device_of_user,
+                } => {
+                    // The user name is the CPE's claim; Debug quoting keeps
+                    // it on one line.
+                    eprintln!(
+                        "cwmp2usp: refused {user:?}: informed as {} but its credentials are {}'s",
+                        device.endpoint_id(),
+                        device_of_user.endpoint_id()
+                    );
+                    c.identity_refusals.fetch_add(1, Ordering::Relaxed)
+                }
                 Event::SessionEnded { ok: true, .. } => {
                     c.sessions_ok.fetch_add(1, Ordering::Relaxed)
                 }
@@ -107,21 +111,17 @@ fn unix_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Serves CWMP on `listener` until the future is dropped.
-pub async fn serve<S: Store + Send + 'static>(
+/// Serves CWMP on `listener` until the future is dropped. Fails only if
+/// the OS has no randomness for the Digest nonce key. `S` is cloned for the
+/// committer and authentication: a shared handle such as `Arc<RedbStore>`.
+pub async fn serve<S: Store + Clone + Send + Sync + 'static>(
     listener: TcpListener,
     engine: Engine<S>,
     config: ServerConfig,
     counters: Arc<Counters>,
-) {
-    let random = RandomState::new();
-    let mut key = [0u8; 32];
-    for (i, chunk) in key.chunks_mut(8).enumerate() {
-        let mut h = random.build_hasher();
-        h.write_usize(i);
-        h.write_u64(unix_secs());
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
-    }
+) -> std::io::Result<()> {
+    let key = entropy::nonce_key()?;
+    let store = engine.store().clone();
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
         verifier: Mutex::new(
@@ -134,8 +134,9 @@ pub async fn serve<S: Store + Send + 'static>(
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default(),
         counters,
-        random,
         next_conn: AtomicU64::new(0),
+        store,
+        commits: Commits::default(),
     });
     // Stops with `serve` (a dropped JoinHandle would leave it running).
     struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -154,7 +155,19 @@ pub async fn serve<S: Store + Send + 'static>(
                     e.handle_timeout(shared.now());
                     shared.drain_events(&mut e);
                 }
+                // Bookkeeping staged with no reply waiting gets committed.
+                shared.commits.kick();
             }
+        }))
+    };
+    let _committer = {
+        let shared = shared.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            let store = shared.store.clone();
+            committer(&shared.engine, store, &shared.commits, |e| {
+                shared.drain_events(e)
+            })
+            .await;
         }))
     };
     loop {
@@ -199,7 +212,7 @@ fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
     r
 }
 
-async fn exchange<S: Store>(
+async fn exchange<S: Store + Clone + Send + Sync + 'static>(
     shared: &Shared<S>,
     conn: ConnId,
     failures: &AtomicU64,
@@ -211,9 +224,10 @@ async fn exchange<S: Store>(
             .insert("allow", HeaderValue::from_static("POST"));
         return r;
     }
-    if let Some(denied) = authenticate(shared, failures, &req) {
-        return denied;
-    }
+    let user = match authenticate(shared, failures, &req) {
+        Ok(user) => user,
+        Err(denied) => return *denied,
+    };
     let cookie = cookie_value(req.headers());
     let encoding = req
         .headers()
@@ -241,7 +255,7 @@ async fn exchange<S: Store>(
         }
         Err(crate::content::BodyError::Corrupt) => return plain(StatusCode::BAD_REQUEST, true),
     };
-    let reply = {
+    let (reply, held) = {
         let Ok(mut e) = shared.engine.lock() else {
             return plain(StatusCode::SERVICE_UNAVAILABLE, true);
         };
@@ -250,11 +264,23 @@ async fn exchange<S: Store>(
             Request {
                 conn,
                 cookie: cookie.as_deref(),
+                user: user.as_deref(),
                 body: &body,
             },
         );
         shared.drain_events(&mut e);
-        reply
+        let held = reply
+            .commit
+            .map(|t| (shared.commits.wait_for(t), e.try_later()));
+        (reply, held)
+    };
+    // Nothing the reply acknowledges may be lost once it is sent.
+    let reply = match held {
+        None => reply,
+        Some((durable, instead)) => match tokio::time::timeout(COMMIT_WAIT, durable).await {
+            Ok(Ok(true)) => reply,
+            _ => instead,
+        },
     };
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let has_body = !reply.body.is_empty();
@@ -292,18 +318,25 @@ fn cookie_value(headers: &hyper::HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// `None` when the request may proceed; otherwise the 401 to send. A
-/// second failure on one connection closes it.
+/// Who the request comes from (`None` with authentication off), or the
+/// 401 to send. A second failure on one connection closes it.
 fn authenticate<S: Store>(
     shared: &Shared<S>,
     failures: &AtomicU64,
     req: &hyper::Request<Incoming>,
-) -> Option<Response<Full<Bytes>>> {
+) -> Result<Option<String>, Box<Response<Full<Bytes>>>> {
     let cfg = &shared.config;
     if cfg.auth == AuthMode::None {
-        return None;
+        return Ok(None);
     }
-    let lookup = |user: &str| (user == cfg.user).then(|| cfg.password.clone());
+    // A device's own credentials first, then the shared ones.
+    let lookup = |user: &str| {
+        shared
+            .store
+            .credential(user)
+            .map(|c| c.password.expose().to_string())
+            .or_else(|| (user == cfg.user).then(|| cfg.password.clone()))
+    };
     let header = req
         .headers()
         .get(hyper::header::AUTHORIZATION)
@@ -317,9 +350,9 @@ fn authenticate<S: Store>(
         },
     });
     let stale = match outcome {
-        Some(httpauth::server::Outcome::Ok { .. }) => {
+        Some(httpauth::server::Outcome::Ok { user }) => {
             failures.store(0, Ordering::Relaxed);
-            return None;
+            return Ok(Some(user));
         }
         Some(httpauth::server::Outcome::Stale) => true,
         Some(httpauth::server::Outcome::Denied) => {
@@ -340,7 +373,8 @@ fn authenticate<S: Store>(
     let challenges = match cfg.auth {
         AuthMode::Basic => vec![httpauth::server::basic_challenge("cwmp2usp")],
         _ => match shared.verifier.lock() {
-            Ok(v) => v.challenges(now, shared.random16(), stale),
+            // No randomness, no challenge: the CPE sees a bare 401.
+            Ok(v) => entropy::random16().map_or_else(Vec::new, |r| v.challenges(now, r, stale)),
             Err(_) => Vec::new(),
         },
     };
@@ -349,7 +383,7 @@ fn authenticate<S: Store>(
             r.headers_mut().append(WWW_AUTHENTICATE, v);
         }
     }
-    Some(r)
+    Err(Box::new(r))
 }
 
 /// Binds `addr` (for `run` and tests).

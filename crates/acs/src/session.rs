@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use cwmp::CwmpVersion;
 
-use crate::engine::{ConnId, RpcId};
+use crate::exchange::{ConnId, RpcId};
+use crate::provision::Offer;
 use crate::DeviceKey;
 
 pub(crate) struct Session {
@@ -13,10 +14,21 @@ pub(crate) struct Session {
     pub version: CwmpVersion,
     pub conn: ConnId,
     pub cookie: String,
+    /// The identity that opened the session; only it may continue it.
+    pub user: Option<String>,
     pub started: Duration,
     pub last_seen: Duration,
-    /// Our RPC awaiting the CPE's answer: its `cwmp:ID` and ticket.
-    pub outstanding: Option<(String, RpcId)>,
+    /// Our RPC awaiting the CPE's answer, by its `cwmp:ID`.
+    pub outstanding: Option<(String, Sent)>,
+    /// Provisioning to send before any queued RPC.
+    pub provision: Option<Offer>,
+}
+
+/// What an outstanding `cwmp:ID` stands for.
+pub(crate) enum Sent {
+    Rpc(RpcId),
+    /// Our own SetParameterValues, with the credentials it carries.
+    Provision(Offer),
 }
 
 impl Session {

@@ -7,7 +7,9 @@
 )]
 
 mod connreq_cmd;
+mod credentials_cmd;
 mod decode;
+mod device_args;
 mod http_dump;
 mod run_cmd;
 mod sim_cmd;
@@ -46,6 +48,8 @@ enum Command {
     Devices(run_cmd::DevicesArgs),
     /// Send one connection request (HTTP, UDP or both) and print its result.
     Connreq(Box<connreq_cmd::ConnreqArgs>),
+    /// Manage the CPE's own CWMP credentials in a stopped `run`'s registry.
+    Credentials(credentials_cmd::CredentialsArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +85,13 @@ fn main() -> ExitCode {
             Ok(false) => ExitCode::FAILURE,
             Err(err) => {
                 eprintln!("cwmp2usp connreq: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Credentials(args) => match credentials_cmd::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cwmp2usp credentials: {err:#}");
                 ExitCode::FAILURE
             }
         },

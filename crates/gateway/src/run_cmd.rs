@@ -44,6 +44,8 @@ pub struct RunArgs {
     /// SIGINT or SIGTERM).
     #[arg(long)]
     duration: Option<u64>,
+    #[command(flatten)]
+    devices: crate::device_args::DeviceArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,21 +70,21 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let store = open_registry(&args.data_dir)?;
+    // Shared by the engine, the committer and authentication.
+    let store = Arc::new(open_registry(&args.data_dir)?);
     let devices = store.len();
     rt.block_on(async {
         let listener = acs::server::bind(args.cwmp_listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.cwmp_listen))?;
         let addr = listener.local_addr().context("listening address")?;
-        let engine = acs::Engine::new(
-            acs::EngineConfig {
-                session_timeout: Duration::from_secs(args.session_timeout),
-                max_sessions: args.max_sessions,
-                ..acs::EngineConfig::default()
-            },
-            store,
-        );
+        let mut engine_config = acs::EngineConfig {
+            session_timeout: Duration::from_secs(args.session_timeout),
+            max_sessions: args.max_sessions,
+            ..acs::EngineConfig::default()
+        };
+        args.devices.apply(&mut engine_config);
+        let engine = acs::Engine::new(engine_config, store);
         let config = ServerConfig {
             auth,
             user: args.cwmp_user.clone(),
@@ -106,7 +108,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             }
         };
         tokio::select! {
-            () = acs::server::serve(listener, engine, config, counters.clone()) => {}
+            served = acs::server::serve(listener, engine, config, counters.clone()) => {
+                served.context("serving CWMP")?;
+            }
             () = until => {}
         }
         let c = &counters;
@@ -118,6 +122,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 "sessions_failed": c.sessions_failed.load(Ordering::Relaxed),
                 "informs": c.informs.load(Ordering::Relaxed),
                 "auth_failures": c.auth_failures.load(Ordering::Relaxed),
+                "identity_refusals": c.identity_refusals.load(Ordering::Relaxed),
             })
         );
         Ok(())
@@ -157,8 +162,21 @@ pub fn devices(args: &DevicesArgs) -> anyhow::Result<()> {
             "last_events": record.last_events,
             "last_inform_unix": record.last_inform.as_secs(),
             "parameters": record.params.len(),
+            "provisioning": provisioning(&record.provisioning),
+            // Whether set, never what: passwords stay in the registry.
+            "connection_request_credentials": record.has_connection_request_credentials(),
         });
         println!("{line}");
     }
     Ok(())
+}
+
+fn provisioning(p: &acs::Provisioning) -> serde_json::Value {
+    match p {
+        acs::Provisioning::Needed => serde_json::json!("needed"),
+        acs::Provisioning::Done { at } => serde_json::json!({"done_unix": at.as_secs()}),
+        acs::Provisioning::Failed { at, fault } => {
+            serde_json::json!({"failed_unix": at.as_secs(), "fault": fault})
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! Devices as the registry knows them, and the [`Store`] that keeps them.
 
-use std::collections::HashMap;
 use std::time::Duration;
+
+use crate::Secret;
 
 /// A device's identity: OUI, ProductClass and SerialNumber from its Inform.
 #[derive(
@@ -22,6 +23,21 @@ impl DeviceKey {
     }
 }
 
+/// Where the gateway stands in setting up a device's ManagementServer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Provisioning {
+    /// Never done, or undone by "0 BOOTSTRAP". Records written before
+    /// provisioning existed read as this too.
+    #[default]
+    Needed,
+    /// The CPE accepted our SetParameterValues.
+    Done { at: Duration },
+    /// The CPE refused it (`fault`) or never answered (`None`); tried again
+    /// after a backoff or on the next "0 BOOTSTRAP".
+    Failed { at: Duration, fault: Option<u32> },
+}
+
 /// What the registry keeps per device.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceRecord {
@@ -39,6 +55,47 @@ pub struct DeviceRecord {
     pub last_inform: Duration,
     /// Every parameter value seen in Informs, latest first wins.
     pub params: Vec<(String, String)>,
+    /// Connection-request credentials the device accepted from us; `None`
+    /// until a provisioning SetParameterValues succeeded.
+    #[serde(default)]
+    pub connection_request_username: Option<String>,
+    #[serde(default)]
+    pub connection_request_password: Option<Secret>,
+    #[serde(default)]
+    pub provisioning: Provisioning,
+}
+
+impl DeviceRecord {
+    /// A device seen for the first time at `now`.
+    pub fn new(key: DeviceKey, now: Duration) -> DeviceRecord {
+        DeviceRecord {
+            key,
+            manufacturer: String::new(),
+            root: String::new(),
+            cwmp_version: String::new(),
+            connection_request_url: None,
+            last_events: Vec::new(),
+            last_inform: now,
+            params: Vec::new(),
+            connection_request_username: None,
+            connection_request_password: None,
+            provisioning: Provisioning::Needed,
+        }
+    }
+
+    /// Whether the gateway holds connection-request credentials for it.
+    pub fn has_connection_request_credentials(&self) -> bool {
+        self.connection_request_username.is_some() && self.connection_request_password.is_some()
+    }
+}
+
+/// A device's own CWMP credentials: whoever authenticates with them may
+/// only speak as `device`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceCredential {
+    pub username: String,
+    pub password: Secret,
+    pub device: DeviceKey,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,43 +106,50 @@ pub enum StoreError {
     Corrupt { key: String, reason: String },
 }
 
-/// Where device records live. An Inform's effects must be stored before
-/// its InformResponse goes out, so `put` returns only once they are.
+/// Where device records and device credentials live.
+///
+/// Writes come in batches so that many sessions' Informs share one durable
+/// commit (one fsync for an embedded file, one transaction for a SQL
+/// server); a batch is all or nothing and durable when `put_batch` returns.
+/// Every method takes `&self` so that one writer can commit while the
+/// engine keeps reading.
 pub trait Store {
     fn get(&self, key: &DeviceKey) -> Option<DeviceRecord>;
-    fn put(&mut self, record: DeviceRecord) -> Result<(), StoreError>;
+    fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError>;
+    fn put(&self, record: DeviceRecord) -> Result<(), StoreError> {
+        self.put_batch(std::slice::from_ref(&record))
+    }
     fn len(&self) -> usize;
     /// Every record, in key order (for operators' listings).
     fn all(&self) -> Result<Vec<DeviceRecord>, StoreError>;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The per-device credentials whose user name is `username`.
+    fn credential(&self, username: &str) -> Option<DeviceCredential>;
+    /// Adds or replaces credentials in one commit. A device gets exactly
+    /// the user names given here: names it had before are dropped, so a
+    /// re-import rotates credentials rather than piling them up.
+    fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError>;
 }
 
-/// A store in memory: for tests and for the first tracer of `run`. It keeps
-/// nothing across restarts.
-#[derive(Debug, Default)]
-pub struct MemoryStore {
-    devices: HashMap<DeviceKey, DeviceRecord, foldhash::fast::RandomState>,
-}
-
-impl Store for MemoryStore {
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     fn get(&self, key: &DeviceKey) -> Option<DeviceRecord> {
-        self.devices.get(key).cloned()
+        (**self).get(key)
     }
-
-    fn put(&mut self, record: DeviceRecord) -> Result<(), StoreError> {
-        self.devices.insert(record.key.clone(), record);
-        Ok(())
+    fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError> {
+        (**self).put_batch(records)
     }
-
     fn len(&self) -> usize {
-        self.devices.len()
+        (**self).len()
     }
-
     fn all(&self) -> Result<Vec<DeviceRecord>, StoreError> {
-        let mut all: Vec<DeviceRecord> = self.devices.values().cloned().collect();
-        all.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(all)
+        (**self).all()
+    }
+    fn credential(&self, username: &str) -> Option<DeviceCredential> {
+        (**self).credential(username)
+    }
+    fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError> {
+        (**self).put_credentials(credentials)
     }
 }

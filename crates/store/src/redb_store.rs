@@ -1,20 +1,26 @@
 //! The registry in redb: one file, copy-on-write B-trees, and a commit
-//! that is durable (fsync'd) before it returns, so a record `put` before an
-//! InformResponse survives `kill -9` and power loss.
+//! that is durable (fsync'd) before it returns, so a record written before
+//! an InformResponse survives `kill -9` and power loss. A batch is one
+//! write transaction: however many records, one fsync.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
-use crate::{DeviceKey, DeviceRecord, Store, StoreError};
+use crate::{DeviceCredential, DeviceKey, DeviceRecord, Store, StoreError};
 
 /// Device records as JSON, keyed by `OUI \0 ProductClass \0 Serial`.
 const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
+/// Per-device credentials as JSON, keyed by user name (what the
+/// authentication path looks up).
+const CREDENTIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("credentials");
 
 pub struct RedbStore {
     db: Database,
     /// Records in the table, kept so `len` needs no read transaction.
-    count: usize,
+    count: AtomicUsize,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -26,22 +32,27 @@ fn key_text(key: &DeviceKey) -> String {
 }
 
 impl RedbStore {
-    /// Opens (or creates) the registry file at `path`.
+    /// Opens (or creates) the registry file at `path`. Fails while another
+    /// process has it open: redb locks the file.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
         let db = Database::create(path).map_err(unavailable)?;
-        // Create the table on first use so reads never miss it.
+        // Create the tables on first use so reads never miss them.
         let tx = db.begin_write().map_err(unavailable)?;
         tx.open_table(DEVICES).map_err(unavailable)?;
+        tx.open_table(CREDENTIALS).map_err(unavailable)?;
         tx.commit().map_err(unavailable)?;
         let count = {
             let rx = db.begin_read().map_err(unavailable)?;
             let table = rx.open_table(DEVICES).map_err(unavailable)?;
             usize::try_from(table.len().map_err(unavailable)?).unwrap_or(usize::MAX)
         };
-        Ok(RedbStore { db, count })
+        Ok(RedbStore {
+            db,
+            count: AtomicUsize::new(count),
+        })
     }
 
-    fn decode(key: &str, bytes: &[u8]) -> Result<DeviceRecord, StoreError> {
+    fn decode<T: serde::de::DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
         serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
             key: key.replace('\0', "/"),
             reason: e.to_string(),
@@ -58,26 +69,29 @@ impl Store for RedbStore {
         Self::decode(&k, guard.value()).ok()
     }
 
-    fn put(&mut self, record: DeviceRecord) -> Result<(), StoreError> {
-        let value = serde_json::to_vec(&record).map_err(unavailable)?;
+    fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(unavailable)?;
-        let added = {
+        let mut added = 0;
+        {
             let mut table = tx.open_table(DEVICES).map_err(unavailable)?;
-            let k = key_text(&record.key);
-            let old = table
-                .insert(k.as_str(), value.as_slice())
-                .map_err(unavailable)?;
-            old.is_none()
-        };
-        tx.commit().map_err(unavailable)?;
-        if added {
-            self.count += 1;
+            for record in records {
+                let value = serde_json::to_vec(record).map_err(unavailable)?;
+                let k = key_text(&record.key);
+                let old = table
+                    .insert(k.as_str(), value.as_slice())
+                    .map_err(unavailable)?;
+                added += usize::from(old.is_none());
+            }
         }
+        // Dropping an uncommitted transaction aborts it: on any error above
+        // nothing of the batch is written.
+        tx.commit().map_err(unavailable)?;
+        self.count.fetch_add(added, Ordering::Relaxed);
         Ok(())
     }
 
     fn len(&self) -> usize {
-        self.count
+        self.count.load(Ordering::Relaxed)
     }
 
     fn all(&self) -> Result<Vec<DeviceRecord>, StoreError> {
@@ -90,6 +104,41 @@ impl Store for RedbStore {
         }
         Ok(out)
     }
+
+    fn credential(&self, username: &str) -> Option<DeviceCredential> {
+        let rx = self.db.begin_read().ok()?;
+        let table = rx.open_table(CREDENTIALS).ok()?;
+        let guard = table.get(username).ok()??;
+        Self::decode(username, guard.value()).ok()
+    }
+
+    fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError> {
+        let devices: HashSet<&DeviceKey> = credentials.iter().map(|c| &c.device).collect();
+        let tx = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut table = tx.open_table(CREDENTIALS).map_err(unavailable)?;
+            // Imports are offline and rare: a full scan for the names these
+            // devices had before is fine.
+            let mut stale = Vec::new();
+            for entry in table.iter().map_err(unavailable)? {
+                let (k, v) = entry.map_err(unavailable)?;
+                let old: DeviceCredential = Self::decode(k.value(), v.value())?;
+                if devices.contains(&old.device) {
+                    stale.push(k.value().to_string());
+                }
+            }
+            for k in stale {
+                table.remove(k.as_str()).map_err(unavailable)?;
+            }
+            for c in credentials {
+                let value = serde_json::to_vec(c).map_err(unavailable)?;
+                table
+                    .insert(c.username.as_str(), value.as_slice())
+                    .map_err(unavailable)?;
+            }
+        }
+        tx.commit().map_err(unavailable)
+    }
 }
 
 #[cfg(test)]
@@ -97,30 +146,37 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::{Provisioning, Secret};
+
+    fn key(serial: &str) -> DeviceKey {
+        DeviceKey {
+            oui: "00D09E".into(),
+            product_class: "HGW".into(),
+            serial: serial.into(),
+        }
+    }
 
     fn record(serial: &str) -> DeviceRecord {
         DeviceRecord {
-            key: DeviceKey {
-                oui: "00D09E".into(),
-                product_class: "HGW".into(),
-                serial: serial.into(),
-            },
             manufacturer: "Acme".into(),
             root: "Device.".into(),
             cwmp_version: "1.2".into(),
             connection_request_url: Some("http://10.0.0.1:7547/cr".into()),
             last_events: vec!["1 BOOT".into()],
-            last_inform: Duration::from_secs(1_795_393_567),
             params: vec![("Device.DeviceInfo.SoftwareVersion".into(), "1.0".into())],
+            ..DeviceRecord::new(key(serial), Duration::from_secs(1_795_393_567))
         }
+    }
+
+    fn open(dir: &tempfile::TempDir) -> RedbStore {
+        RedbStore::open(&dir.path().join("registry.redb")).unwrap()
     }
 
     #[test]
     fn records_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("registry.redb");
         {
-            let mut s = RedbStore::open(&path).unwrap();
+            let s = open(&dir);
             s.put(record("SN1")).unwrap();
             s.put(record("SN2")).unwrap();
             let mut again = record("SN1");
@@ -128,14 +184,104 @@ mod tests {
             s.put(again).unwrap();
             assert_eq!(s.len(), 2);
         }
-        let s = RedbStore::open(&path).unwrap();
+        let s = open(&dir);
         assert_eq!(s.len(), 2);
-        let one = s.get(&record("SN1").key).unwrap();
+        let one = s.get(&key("SN1")).unwrap();
         assert_eq!(one.last_events, ["2 PERIODIC"]);
-        assert_eq!(s.get(&record("SN2").key), Some(record("SN2")));
-        assert_eq!(s.get(&record("SN3").key), None);
+        assert_eq!(s.get(&key("SN2")), Some(record("SN2")));
+        assert_eq!(s.get(&key("SN3")), None);
         let serials: Vec<String> = s.all().unwrap().into_iter().map(|r| r.key.serial).collect();
         assert_eq!(serials, ["SN1", "SN2"]);
+    }
+
+    #[test]
+    fn a_batch_lands_whole_and_counts_new_devices_once() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = open(&dir);
+            s.put(record("SN1")).unwrap();
+            let mut updated = record("SN1");
+            updated.provisioning = Provisioning::Done {
+                at: Duration::from_secs(7),
+            };
+            updated.connection_request_username = Some("u".into());
+            updated.connection_request_password = Some(Secret::new("p"));
+            let batch: Vec<DeviceRecord> = std::iter::once(updated.clone())
+                .chain((2..=50).map(|i| record(&format!("SN{i}"))))
+                .collect();
+            s.put_batch(&batch).unwrap();
+            assert_eq!(s.len(), 50);
+            s.put_batch(&[]).unwrap();
+            assert_eq!(s.len(), 50);
+        }
+        let s = open(&dir);
+        assert_eq!(s.len(), 50);
+        let one = s.get(&key("SN1")).unwrap();
+        assert!(one.has_connection_request_credentials());
+        assert_eq!(
+            one.provisioning,
+            Provisioning::Done {
+                at: Duration::from_secs(7)
+            }
+        );
+        assert_eq!(s.get(&key("SN50")), Some(record("SN50")));
+    }
+
+    #[test]
+    fn records_from_before_provisioning_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(&dir);
+        let mut old = serde_json::to_value(record("SN1")).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        for gone in [
+            "connection_request_username",
+            "connection_request_password",
+            "provisioning",
+        ] {
+            fields.remove(gone);
+        }
+        let bytes = serde_json::to_vec(&old).unwrap();
+        let tx = s.db.begin_write().unwrap();
+        tx.open_table(DEVICES)
+            .unwrap()
+            .insert(key_text(&key("SN1")).as_str(), bytes.as_slice())
+            .unwrap();
+        tx.commit().unwrap();
+        let read = s.get(&key("SN1")).unwrap();
+        assert_eq!(read.provisioning, Provisioning::Needed);
+        assert!(!read.has_connection_request_credentials());
+    }
+
+    #[test]
+    fn credentials_are_found_by_user_name_and_reimport_rotates_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cred = |user: &str, pass: &str, serial: &str| DeviceCredential {
+            username: user.into(),
+            password: Secret::new(pass),
+            device: key(serial),
+        };
+        {
+            let s = open(&dir);
+            s.put_credentials(&[cred("a", "pa", "SN1"), cred("b", "pb", "SN2")])
+                .unwrap();
+        }
+        let s = open(&dir);
+        assert_eq!(s.credential("a"), Some(cred("a", "pa", "SN1")));
+        assert_eq!(s.credential("c"), None);
+        s.put_credentials(&[cred("a2", "new", "SN1")]).unwrap();
+        assert_eq!(s.credential("a"), None, "the old name of SN1 is gone");
+        assert_eq!(s.credential("a2").unwrap().password.expose(), "new");
+        assert_eq!(s.credential("b"), Some(cred("b", "pb", "SN2")));
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_while_the_first_holds_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = open(&dir);
+        let err = RedbStore::open(&dir.path().join("registry.redb"))
+            .err()
+            .unwrap();
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     }
 
     #[test]

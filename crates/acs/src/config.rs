@@ -1,0 +1,60 @@
+//! What the operator tunes about the engine.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// A session with no exchange for this long is over.
+    pub session_timeout: Duration,
+    /// No session lasts longer than this.
+    pub max_session: Duration,
+    /// Sessions open at once; beyond, new ones get 503.
+    pub max_sessions: usize,
+    /// Seconds a CPE turned away with 503 is told to wait.
+    pub retry_after_secs: u32,
+    /// Queued RPCs per device; beyond, [`crate::Engine::submit`] refuses.
+    pub max_queued_per_device: usize,
+    /// Registry writes staged or being committed at once; beyond, new
+    /// sessions get 503 until the store catches up.
+    pub max_pending_writes: usize,
+    /// `None` leaves every device untouched (another ACS manages them).
+    pub provision: Option<ProvisionConfig>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            session_timeout: Duration::from_secs(30),
+            max_session: Duration::from_secs(300),
+            max_sessions: 10_000,
+            retry_after_secs: 30,
+            max_queued_per_device: 64,
+            max_pending_writes: 4096,
+            provision: None,
+        }
+    }
+}
+
+/// What the gateway sets on a device's ManagementServer on first contact
+/// and after "0 BOOTSTRAP".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisionConfig {
+    pub periodic_inform_interval: u32,
+    /// After a refused or unanswered SetParameterValues, the next attempt
+    /// waits this long (or for the next "0 BOOTSTRAP").
+    pub retry_backoff: Duration,
+}
+
+impl Default for ProvisionConfig {
+    fn default() -> Self {
+        ProvisionConfig {
+            // Hourly: fresh enough for liveness and polled values, and a
+            // million devices then cost under 300 Informs/s.
+            periodic_inform_interval: 3600,
+            // A fault is usually permanent (read-only parameter, vendor
+            // quirk) and a CPE that chokes on the request must not be fed it
+            // every session: at most four tries a day.
+            retry_backoff: Duration::from_secs(6 * 3600),
+        }
+    }
+}

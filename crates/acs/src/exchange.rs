@@ -1,0 +1,129 @@
+//! One HTTP exchange as the engine sees it, and what it tells the
+//! northbound side.
+
+use cwmp::{Body, Envelope};
+
+use crate::{DeviceKey, Provisioning};
+
+/// Which TCP (or TLS) connection an exchange arrived on; the shell numbers
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnId(pub u64);
+
+/// A ticket for an RPC submitted with [`crate::Engine::submit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RpcId(pub u64);
+
+/// Registry writes staged by the engine, in order. A [`Reply`] carrying one
+/// may be sent only once every write up to it is durable
+/// ([`crate::Engine::commit_done`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CommitTicket(pub u64);
+
+/// One authenticated HTTP POST from a CPE.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub conn: ConnId,
+    /// The value of our session cookie, if the CPE sent it back.
+    pub cookie: Option<&'a str>,
+    /// Who authenticated the request; `None` when authentication is off.
+    /// A session resumes only for the identity that opened it.
+    pub user: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// The HTTP answer to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    /// A SOAP envelope, or empty.
+    pub body: Vec<u8>,
+    /// Value for our session cookie, on the answer that opens a session.
+    pub set_cookie: Option<String>,
+    pub retry_after: Option<u32>,
+    /// Close the connection after this answer.
+    pub close: bool,
+    /// Hold the answer until this commit is durable; if it fails, send
+    /// [`crate::Engine::try_later`] instead.
+    pub commit: Option<CommitTicket>,
+}
+
+impl Reply {
+    pub(crate) fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            body: Vec::new(),
+            set_cookie: None,
+            retry_after: None,
+            close: false,
+            commit: None,
+        }
+    }
+
+    pub(crate) fn envelope(env: &Envelope<'_>) -> Reply {
+        let mut out = Vec::with_capacity(512);
+        env.write_xml(&mut out);
+        Reply {
+            body: out,
+            ..Reply::status(200)
+        }
+    }
+
+    pub(crate) fn closing(status: u16) -> Reply {
+        Reply {
+            close: true,
+            ..Reply::status(status)
+        }
+    }
+}
+
+/// How a submitted RPC ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RpcOutcome {
+    Response(Body<'static>),
+    Fault {
+        code: u32,
+        string: String,
+    },
+    /// The deadline passed before the RPC could be sent.
+    Expired,
+    /// Sent, but the session ended without an answer.
+    NoAnswer,
+}
+
+/// What happened, for the northbound side.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// An Inform's effects are durable. `replay` marks a CPE resending an
+    /// Inform we had already stored (it never saw our InformResponse):
+    /// nothing changed, and the northbound must not notify again.
+    Informed {
+        device: DeviceKey,
+        events: Vec<String>,
+        replay: bool,
+    },
+    /// An RPC is queued for a device with no open session.
+    ConnectionRequestNeeded(DeviceKey),
+    RpcDone {
+        id: RpcId,
+        device: DeviceKey,
+        outcome: RpcOutcome,
+    },
+    SessionEnded {
+        device: DeviceKey,
+        ok: bool,
+    },
+    /// A CPE authenticated with `device_of_user`'s own credentials but
+    /// informed as `device`; it got 403.
+    IdentityRefused {
+        user: String,
+        device: DeviceKey,
+        device_of_user: DeviceKey,
+    },
+    /// The provisioning SetParameterValues ended, durably recorded as
+    /// `state` (`Done` or `Failed`).
+    Provisioned {
+        device: DeviceKey,
+        state: Provisioning,
+    },
+}
