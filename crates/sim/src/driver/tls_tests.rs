@@ -84,6 +84,20 @@ async fn sessions_run_over_tls_with_a_trusted_ca_or_insecure() {
 }
 
 #[tokio::test]
+async fn a_self_signed_acs_certificate_can_be_its_own_trust_anchor() {
+    let dir = tempfile::tempdir().unwrap();
+    let me = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let addr = server(&me.cert.pem(), &me.signing_key.serialize_pem()).await;
+    std::fs::write(dir.path().join("acs.pem"), me.cert.pem()).unwrap();
+    let opts = TlsOptions {
+        ca: Some(dir.path().join("acs.pem")),
+        ..TlsOptions::default()
+    };
+    let target = TlsTarget::new(&opts, "127.0.0.1").unwrap();
+    target.connect(addr, Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test]
 async fn an_untrusted_server_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = pki(dir.path());
