@@ -14,6 +14,7 @@
 mod engine;
 pub mod server;
 mod session;
+pub mod tls;
 
 pub use engine::{ConnId, Engine, EngineConfig, Event, Reply, Request, RpcId, RpcOutcome};
 pub use store::{DeviceKey, DeviceRecord, MemoryStore, Store, StoreError};

@@ -1,5 +1,6 @@
-//! The tokio/hyper shell around [`Engine`]: accepts CWMP connections,
-//! authenticates, bounds every read, and hands each POST to the engine.
+//! The tokio/hyper shell around [`Engine`]: accepts CWMP connections, plain
+//! or TLS, authenticates, bounds every read, and hands each POST to the
+//! engine.
 
 use std::collections::hash_map::RandomState;
 use std::convert::Infallible;
@@ -17,6 +18,7 @@ use hyper::header::{
 };
 use hyper::{Method, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 
 use crate::engine::{ConnId, Engine, Request};
@@ -39,6 +41,29 @@ pub struct ServerConfig {
     pub max_body: usize,
     /// For the request head and, separately, for the body.
     pub read_timeout: Duration,
+    /// Accept Basic on plain HTTP too (otherwise plain HTTP asks for Digest).
+    pub allow_basic_over_http: bool,
+    /// For a TLS handshake, from accept to the first request byte.
+    pub tls_handshake_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// The scheme a connection gets. Basic sends the password in clear, so
+    /// on plain HTTP it becomes Digest with the same credentials: CPE that
+    /// answer challenges still get in, and nobody's password crosses the
+    /// wire readable unless the operator said so.
+    pub fn auth_on(&self, is_tls: bool) -> AuthMode {
+        match self.auth {
+            AuthMode::Basic if !is_tls && !self.allow_basic_over_http => AuthMode::Digest,
+            mode => mode,
+        }
+    }
+}
+
+/// The sockets [`serve`] accepts on; either may be absent.
+pub struct Listeners {
+    pub plain: Option<TcpListener>,
+    pub tls: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
 }
 
 /// Counters the shell keeps from the engine's events.
@@ -48,6 +73,8 @@ pub struct Counters {
     pub sessions_failed: AtomicU64,
     pub informs: AtomicU64,
     pub auth_failures: AtomicU64,
+    /// TLS handshakes that failed or timed out.
+    pub tls_handshake_failures: AtomicU64,
 }
 
 const COOKIE_NAME: &str = "cwmp2usp-session";
@@ -107,9 +134,9 @@ fn unix_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Serves CWMP on `listener` until the future is dropped.
+/// Serves CWMP on `listeners` until the future is dropped.
 pub async fn serve<S: Store + Send + 'static>(
-    listener: TcpListener,
+    listeners: Listeners,
     engine: Engine<S>,
     config: ServerConfig,
     counters: Arc<Counters>,
@@ -124,10 +151,9 @@ pub async fn serve<S: Store + Send + 'static>(
     }
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
-        verifier: Mutex::new(
-            httpauth::server::Verifier::new("cwmp2usp", key)
-                .allow_basic(config.auth == AuthMode::Basic),
-        ),
+        // Basic is checked apart from the verifier, only where
+        // `auth_on` allows it; the verifier itself never takes it.
+        verifier: Mutex::new(httpauth::server::Verifier::new("cwmp2usp", key).allow_basic(false)),
         config,
         start: Instant::now(),
         start_unix: SystemTime::now()
@@ -157,6 +183,24 @@ pub async fn serve<S: Store + Send + 'static>(
             }
         }))
     };
+    let plain = accept_loop(listeners.plain, None, shared.clone());
+    let tls = match listeners.tls {
+        Some((l, c)) => accept_loop(Some(l), Some(c.into()), shared),
+        None => accept_loop(None, None, shared),
+    };
+    tokio::join!(plain, tls);
+}
+
+/// Accepts on `listener` (none: never returns); with `tls`, each
+/// connection is served once its handshake completes in time.
+async fn accept_loop<S: Store + Send + 'static>(
+    listener: Option<TcpListener>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared<S>>,
+) {
+    let Some(listener) = listener else {
+        return std::future::pending().await;
+    };
     loop {
         let Ok((stream, _peer)) = listener.accept().await else {
             // Out of descriptors and the like: back off, keep serving.
@@ -164,28 +208,52 @@ pub async fn serve<S: Store + Send + 'static>(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let conn = ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
         let shared = shared.clone();
+        let Some(acceptor) = tls.clone() else {
+            tokio::spawn(serve_connection(shared, stream, false));
+            continue;
+        };
         tokio::spawn(async move {
-            let failures = Arc::new(AtomicU64::new(0));
-            let svc = {
-                let shared = shared.clone();
-                hyper::service::service_fn(move |req| {
-                    let shared = shared.clone();
-                    let failures = failures.clone();
-                    async move { Ok::<_, Infallible>(exchange(&shared, conn, &failures, req).await) }
-                })
-            };
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(shared.config.read_timeout)
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
-            if let Ok(mut e) = shared.engine.lock() {
-                e.connection_closed(conn);
-                shared.drain_events(&mut e);
+            let limit = shared.config.tls_handshake_timeout;
+            match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => serve_connection(shared, tls, true).await,
+                // Garbage, plain HTTP, an untrusted client certificate or
+                // silence: the connection just ends.
+                _ => {
+                    shared
+                        .counters
+                        .tls_handshake_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                }
             }
         });
+    }
+}
+
+/// One CWMP connection, plain or TLS, until it closes.
+async fn serve_connection<S, IO>(shared: Arc<Shared<S>>, io: IO, is_tls: bool)
+where
+    S: Store + Send + 'static,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+    let failures = Arc::new(AtomicU64::new(0));
+    let svc = {
+        let shared = shared.clone();
+        hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            let failures = failures.clone();
+            async move { Ok::<_, Infallible>(exchange(&shared, conn, is_tls, &failures, req).await) }
+        })
+    };
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(shared.config.read_timeout)
+        .serve_connection(TokioIo::new(io), svc)
+        .await;
+    if let Ok(mut e) = shared.engine.lock() {
+        e.connection_closed(conn);
+        shared.drain_events(&mut e);
     }
 }
 
@@ -202,6 +270,7 @@ fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
 async fn exchange<S: Store>(
     shared: &Shared<S>,
     conn: ConnId,
+    is_tls: bool,
     failures: &AtomicU64,
     req: hyper::Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -211,7 +280,7 @@ async fn exchange<S: Store>(
             .insert("allow", HeaderValue::from_static("POST"));
         return r;
     }
-    if let Some(denied) = authenticate(shared, failures, &req) {
+    if let Some(denied) = authenticate(shared, is_tls, failures, &req) {
         return denied;
     }
     let cookie = cookie_value(req.headers());
@@ -282,11 +351,13 @@ fn cookie_value(headers: &hyper::HeaderMap) -> Option<String> {
 /// second failure on one connection closes it.
 fn authenticate<S: Store>(
     shared: &Shared<S>,
+    is_tls: bool,
     failures: &AtomicU64,
     req: &hyper::Request<Incoming>,
 ) -> Option<Response<Full<Bytes>>> {
     let cfg = &shared.config;
-    if cfg.auth == AuthMode::None {
+    let mode = cfg.auth_on(is_tls);
+    if mode == AuthMode::None {
         return None;
     }
     let lookup = |user: &str| (user == cfg.user).then(|| cfg.password.clone());
@@ -295,7 +366,7 @@ fn authenticate<S: Store>(
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let now = unix_secs();
-    let outcome = header.map(|a| match cfg.auth {
+    let outcome = header.map(|a| match mode {
         AuthMode::Basic => httpauth::server::check_basic(a, lookup),
         _ => match shared.verifier.lock() {
             Ok(mut v) => v.verify_request(a, "POST", Some(req.uri().path()), lookup, now),
@@ -323,7 +394,7 @@ fn authenticate<S: Store>(
         0
     };
     let mut r = plain(StatusCode::UNAUTHORIZED, failed_before >= 1);
-    let challenges = match cfg.auth {
+    let challenges = match mode {
         AuthMode::Basic => vec![httpauth::server::basic_challenge("cwmp2usp")],
         _ => match shared.verifier.lock() {
             Ok(v) => v.challenges(now, shared.random16(), stale),
