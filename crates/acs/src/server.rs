@@ -43,7 +43,7 @@ pub struct ServerConfig {
     pub read_timeout: Duration,
     /// Accept Basic on plain HTTP too (otherwise plain HTTP asks for Digest).
     pub allow_basic_over_http: bool,
-    /// For a TLS handshake, from accept to the first request byte.
+    /// For a TLS handshake, from accept until it completes.
     pub tls_handshake_timeout: Duration,
 }
 
