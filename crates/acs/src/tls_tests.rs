@@ -66,7 +66,9 @@ impl Pki {
         for c in load_certs(&self.path("ca.pem")).unwrap() {
             roots.add(c).unwrap();
         }
-        let b = rustls::ClientConfig::builder_with_provider(provider())
+        // A stock client: rustls's own suite order, not the gateway's.
+        let stock = Arc::new(rustls::crypto::ring::default_provider());
+        let b = rustls::ClientConfig::builder_with_provider(stock)
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(roots);
@@ -79,12 +81,12 @@ impl Pki {
     }
 }
 
-/// A handshake plus one byte each way over an in-memory pipe; the
-/// server's error if it refused.
+/// A handshake plus one byte each way over an in-memory pipe: the suite
+/// the server chose, or its error if it refused.
 async fn handshake(
     server: Arc<rustls::ServerConfig>,
     client: Arc<rustls::ClientConfig>,
-) -> Result<(), String> {
+) -> Result<rustls::CipherSuite, String> {
     let (a, b) = tokio::io::duplex(64 * 1024);
     let accept = async {
         let mut s = tokio_rustls::TlsAcceptor::from(server)
@@ -94,7 +96,11 @@ async fn handshake(
         let mut byte = [0u8; 1];
         s.read_exact(&mut byte).await.map_err(|e| e.to_string())?;
         s.write_all(&byte).await.map_err(|e| e.to_string())?;
-        s.flush().await.map_err(|e| e.to_string())
+        s.flush().await.map_err(|e| e.to_string())?;
+        let suite = s.get_ref().1.negotiated_cipher_suite();
+        suite
+            .map(|s| s.suite())
+            .ok_or_else(|| "no suite".to_string())
     };
     let connect = async {
         let name = ServerName::try_from("127.0.0.1").unwrap();
@@ -121,6 +127,18 @@ async fn ecdsa_and_rsa_certificates_serve_handshakes() {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+}
+
+#[tokio::test]
+async fn the_server_picks_a_sha256_suite_whatever_the_client_prefers() {
+    let pki = Pki::new();
+    let server = server_config(&pki.files(pki.leaf("s", None))).unwrap();
+    // rustls, like OpenSSL, lists AES-256-GCM-SHA384 first.
+    let client = pki.client(None);
+    let first = client.crypto_provider().cipher_suites[0].suite();
+    assert_eq!(first, rustls::CipherSuite::TLS13_AES_256_GCM_SHA384);
+    let chosen = handshake(server, client).await.unwrap();
+    assert_eq!(chosen, rustls::CipherSuite::TLS13_AES_128_GCM_SHA256);
 }
 
 #[tokio::test]
