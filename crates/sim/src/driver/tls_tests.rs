@@ -98,6 +98,27 @@ async fn a_self_signed_acs_certificate_can_be_its_own_trust_anchor() {
 }
 
 #[tokio::test]
+async fn a_verified_chain_vouches_for_itself_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = pki(dir.path());
+    let trusted = server(&cert, &key).await;
+    // Same name, a certificate from a CA we do not trust.
+    let other = tempfile::tempdir().unwrap();
+    let (cert2, key2) = pki(other.path());
+    let impostor = server(&cert2, &key2).await;
+    let opts = TlsOptions {
+        ca: Some(dir.path().join("ca.pem")),
+        ..TlsOptions::default()
+    };
+    let target = TlsTarget::new(&opts, "127.0.0.1").unwrap();
+    let t = Duration::from_secs(5);
+    for _ in 0..2 {
+        target.connect(trusted, t).await.unwrap();
+        assert!(target.connect(impostor, t).await.is_err());
+    }
+}
+
+#[tokio::test]
 async fn an_untrusted_server_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = pki(dir.path());
