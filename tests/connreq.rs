@@ -82,7 +82,11 @@ fn completed(s: &serde_json::Value) -> u64 {
 #[test]
 fn a_right_request_opens_a_connection_request_session() {
     let data = tempfile::tempdir().unwrap();
-    let gw = Gateway::start_in(data.path(), &["--cwmp-password", "s3cret"]);
+    // The simulator's own connection-request credentials stay in force.
+    let gw = Gateway::start_in(
+        data.path(),
+        &["--cwmp-password", "s3cret", "--provision", "none"],
+    );
     let sim = fleet(&gw, "CR-", &[]);
     let url = cr_url(&sim);
     wait_stats(&sim, "booted", |s| completed(s) >= 1);
@@ -121,7 +125,7 @@ fn a_right_request_opens_a_connection_request_session() {
 
 #[test]
 fn refusing_unknown_and_dead_cpe_get_typed_results() {
-    let gw = Gateway::start(&["--cwmp-password", "s3cret"]);
+    let gw = Gateway::start(&["--cwmp-password", "s3cret", "--provision", "none"]);
     let sim = fleet(&gw, "RF-", &["--refuse-cr"]);
     let url = cr_url(&sim);
 

@@ -18,20 +18,37 @@ pub struct Gateway {
 
 impl Gateway {
     /// `cwmp2usp run --cwmp-listen 127.0.0.1:0 <extra>` on a fresh data
-    /// directory.
+    /// directory (`extra` or the environment may give another address).
     pub fn start(extra: &[&str]) -> Gateway {
+        Gateway::start_env(extra, &[])
+    }
+
+    /// As [`Gateway::start`], with environment variables.
+    pub fn start_env(extra: &[&str], env: &[(&str, &str)]) -> Gateway {
         let temp = tempfile::tempdir().expect("temp dir");
-        let mut g = Gateway::start_in(temp.path(), extra);
+        let mut g = Gateway::spawn(temp.path(), extra, env);
         g._temp = Some(temp);
         g
     }
 
     /// As [`Gateway::start`], on the data directory `data`.
     pub fn start_in(data: &Path, extra: &[&str]) -> Gateway {
-        let mut child = bin()
-            .args(["run", "--cwmp-listen", "127.0.0.1:0", "--data-dir"])
+        Gateway::spawn(data, extra, &[])
+    }
+
+    fn spawn(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Gateway {
+        let mut cmd = bin();
+        cmd.arg("run");
+        let listen_given = extra.contains(&"--cwmp-listen")
+            || env.iter().any(|(k, _)| *k == "CWMP2USP_CWMP_LISTEN");
+        if !listen_given {
+            cmd.args(["--cwmp-listen", "127.0.0.1:0"]);
+        }
+        let mut child = cmd
+            .arg("--data-dir")
             .arg(data)
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -88,6 +105,34 @@ impl Gateway {
             .as_str()
             .unwrap_or_default()
             .to_string()
+    }
+
+    /// The HTTPS CWMP URL from the ready line.
+    pub fn cwmps_url(&self) -> String {
+        self.ready()["cwmps"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cwmps in {}", self.ready()))
+            .to_string()
+    }
+
+    /// SIGTERM, then the report line once the gateway has exited.
+    pub fn stop(self) -> serde_json::Value {
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let out = self.stdout.lock().unwrap().clone();
+            let report = out
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .find(|v| v["event"] == "report");
+            if let Some(report) = report {
+                return report;
+            }
+            assert!(Instant::now() < deadline, "no report line: {out}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -6,4 +6,5 @@ pub mod gateway;
 pub mod http;
 pub mod rpc;
 pub mod sim;
+pub mod tls;
 pub mod xsd;

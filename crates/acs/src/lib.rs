@@ -28,6 +28,7 @@ mod provision;
 pub mod server;
 mod session;
 mod staging;
+pub mod tls;
 
 pub use config::{EngineConfig, ProvisionConfig};
 pub use connreq::{ConnectionRequestConfig, ConnectionRequestOutcome, ConnectionRequester};

@@ -1,5 +1,6 @@
-//! The tokio/hyper shell around [`Engine`]: accepts CWMP connections,
-//! authenticates, bounds every read, and hands each POST to the engine.
+//! The tokio/hyper shell around [`Engine`]: accepts CWMP connections, plain
+//! or TLS, authenticates, bounds every read, and hands each POST to the
+//! engine.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use hyper::header::{
 };
 use hyper::{Method, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 
 use crate::commit::{committer, Commits, COMMIT_WAIT};
@@ -37,6 +39,29 @@ pub struct ServerConfig {
     pub max_body: usize,
     /// For the request head and, separately, for the body.
     pub read_timeout: Duration,
+    /// Accept Basic on plain HTTP too (otherwise plain HTTP asks for Digest).
+    pub allow_basic_over_http: bool,
+    /// For a TLS handshake, from accept until it completes.
+    pub tls_handshake_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// The scheme a connection gets. Basic sends the password in clear, so
+    /// on plain HTTP it becomes Digest with the same credentials: CPE that
+    /// answer challenges still get in, and nobody's password crosses the
+    /// wire readable unless the operator said so.
+    pub fn auth_on(&self, is_tls: bool) -> AuthMode {
+        match self.auth {
+            AuthMode::Basic if !is_tls && !self.allow_basic_over_http => AuthMode::Digest,
+            mode => mode,
+        }
+    }
+}
+
+/// The sockets [`serve`] accepts on; either may be absent.
+pub struct Listeners {
+    pub plain: Option<TcpListener>,
+    pub tls: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
 }
 
 /// Counters the shell keeps from the engine's events.
@@ -48,6 +73,8 @@ pub struct Counters {
     pub auth_failures: AtomicU64,
     /// Informs refused because their device was not the credentials' own.
     pub identity_refusals: AtomicU64,
+    /// TLS handshakes that failed or timed out.
+    pub tls_handshake_failures: AtomicU64,
 }
 
 const COOKIE_NAME: &str = "cwmp2usp-session";
@@ -111,11 +138,11 @@ fn unix_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Serves CWMP on `listener` until the future is dropped. Fails only if
+/// Serves CWMP on `listeners` until the future is dropped. Fails only if
 /// the OS has no randomness for the Digest nonce key. `S` is cloned for the
 /// committer and authentication: a shared handle such as `Arc<RedbStore>`.
 pub async fn serve<S: Store + Clone + Send + Sync + 'static>(
-    listener: TcpListener,
+    listeners: Listeners,
     engine: Engine<S>,
     config: ServerConfig,
     counters: Arc<Counters>,
@@ -124,10 +151,9 @@ pub async fn serve<S: Store + Clone + Send + Sync + 'static>(
     let store = engine.store().clone();
     let shared = Arc::new(Shared {
         engine: Mutex::new(engine),
-        verifier: Mutex::new(
-            httpauth::server::Verifier::new("cwmp2usp", key)
-                .allow_basic(config.auth == AuthMode::Basic),
-        ),
+        // Basic is checked apart from the verifier, only where
+        // `auth_on` allows it; the verifier itself never takes it.
+        verifier: Mutex::new(httpauth::server::Verifier::new("cwmp2usp", key).allow_basic(false)),
         config,
         start: Instant::now(),
         start_unix: SystemTime::now()
@@ -170,6 +196,25 @@ pub async fn serve<S: Store + Clone + Send + Sync + 'static>(
             .await;
         }))
     };
+    let plain = accept_loop(listeners.plain, None, shared.clone());
+    let tls = match listeners.tls {
+        Some((l, c)) => accept_loop(Some(l), Some(c.into()), shared),
+        None => accept_loop(None, None, shared),
+    };
+    tokio::join!(plain, tls);
+    Ok(())
+}
+
+/// Accepts on `listener` (none: never returns); with `tls`, each
+/// connection is served once its handshake completes in time.
+async fn accept_loop<S: Store + Clone + Send + Sync + 'static>(
+    listener: Option<TcpListener>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared<S>>,
+) {
+    let Some(listener) = listener else {
+        return std::future::pending().await;
+    };
     loop {
         let Ok((stream, _peer)) = listener.accept().await else {
             // Out of descriptors and the like: back off, keep serving.
@@ -177,28 +222,52 @@ pub async fn serve<S: Store + Clone + Send + Sync + 'static>(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let conn = ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
         let shared = shared.clone();
+        let Some(acceptor) = tls.clone() else {
+            tokio::spawn(serve_connection(shared, stream, false));
+            continue;
+        };
         tokio::spawn(async move {
-            let failures = Arc::new(AtomicU64::new(0));
-            let svc = {
-                let shared = shared.clone();
-                hyper::service::service_fn(move |req| {
-                    let shared = shared.clone();
-                    let failures = failures.clone();
-                    async move { Ok::<_, Infallible>(exchange(&shared, conn, &failures, req).await) }
-                })
-            };
-            let _ = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(shared.config.read_timeout)
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
-            if let Ok(mut e) = shared.engine.lock() {
-                e.connection_closed(conn);
-                shared.drain_events(&mut e);
+            let limit = shared.config.tls_handshake_timeout;
+            match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => serve_connection(shared, tls, true).await,
+                // Garbage, plain HTTP, an untrusted client certificate or
+                // silence: the connection just ends.
+                _ => {
+                    shared
+                        .counters
+                        .tls_handshake_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                }
             }
         });
+    }
+}
+
+/// One CWMP connection, plain or TLS, until it closes.
+async fn serve_connection<S, IO>(shared: Arc<Shared<S>>, io: IO, is_tls: bool)
+where
+    S: Store + Clone + Send + Sync + 'static,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+    let failures = Arc::new(AtomicU64::new(0));
+    let svc = {
+        let shared = shared.clone();
+        hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            let failures = failures.clone();
+            async move { Ok::<_, Infallible>(exchange(&shared, conn, is_tls, &failures, req).await) }
+        })
+    };
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(shared.config.read_timeout)
+        .serve_connection(TokioIo::new(io), svc)
+        .await;
+    if let Ok(mut e) = shared.engine.lock() {
+        e.connection_closed(conn);
+        shared.drain_events(&mut e);
     }
 }
 
@@ -215,6 +284,7 @@ fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
 async fn exchange<S: Store + Clone + Send + Sync + 'static>(
     shared: &Shared<S>,
     conn: ConnId,
+    is_tls: bool,
     failures: &AtomicU64,
     req: hyper::Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -224,7 +294,7 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
             .insert("allow", HeaderValue::from_static("POST"));
         return r;
     }
-    let user = match authenticate(shared, failures, &req) {
+    let user = match authenticate(shared, is_tls, failures, &req) {
         Ok(user) => user,
         Err(denied) => return *denied,
     };
@@ -322,11 +392,13 @@ fn cookie_value(headers: &hyper::HeaderMap) -> Option<String> {
 /// 401 to send. A second failure on one connection closes it.
 fn authenticate<S: Store>(
     shared: &Shared<S>,
+    is_tls: bool,
     failures: &AtomicU64,
     req: &hyper::Request<Incoming>,
 ) -> Result<Option<String>, Box<Response<Full<Bytes>>>> {
     let cfg = &shared.config;
-    if cfg.auth == AuthMode::None {
+    let mode = cfg.auth_on(is_tls);
+    if mode == AuthMode::None {
         return Ok(None);
     }
     // A device's own credentials first, then the shared ones.
@@ -342,7 +414,7 @@ fn authenticate<S: Store>(
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let now = unix_secs();
-    let outcome = header.map(|a| match cfg.auth {
+    let outcome = header.map(|a| match mode {
         AuthMode::Basic => httpauth::server::check_basic(a, lookup),
         _ => match shared.verifier.lock() {
             Ok(mut v) => v.verify_request(a, "POST", Some(req.uri().path()), lookup, now),
@@ -370,7 +442,7 @@ fn authenticate<S: Store>(
         0
     };
     let mut r = plain(StatusCode::UNAUTHORIZED, failed_before >= 1);
-    let challenges = match cfg.auth {
+    let challenges = match mode {
         AuthMode::Basic => vec![httpauth::server::basic_challenge("cwmp2usp")],
         _ => match shared.verifier.lock() {
             // No randomness, no challenge: the CPE sees a bare 401.

@@ -13,15 +13,15 @@ pub struct DeviceArgs {
     /// PeriodicInformInterval set when provisioning, in seconds. Hourly keeps
     /// liveness and polled values fresh while a million devices cost under
     /// 300 Informs/s.
-    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 3600, env = "CWMP2USP_PERIODIC_INFORM_INTERVAL", value_parser = clap::value_parser!(u32).range(1..))]
     periodic_inform_interval: u32,
     /// Seconds before a device that refused or ignored provisioning is
     /// asked again ("0 BOOTSTRAP" asks at once).
-    #[arg(long, default_value_t = 6 * 3600)]
+    #[arg(long, default_value_t = 6 * 3600, env = "CWMP2USP_PROVISION_RETRY")]
     provision_retry: u64,
     /// Registry writes waiting for their commit at once; beyond, new
     /// sessions get 503 with Retry-After until the disk catches up.
-    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 4096, env = "CWMP2USP_MAX_PENDING_WRITES", value_parser = clap::value_parser!(u64).range(1..))]
     max_pending_writes: u64,
 }
 

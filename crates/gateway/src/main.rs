@@ -12,11 +12,12 @@ mod decode;
 mod device_args;
 mod http_dump;
 mod run_cmd;
+mod run_config;
 mod sim_cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -53,7 +54,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match run_config::matches(Cli::command()) {
+        Ok(m) => Cli::from_arg_matches(&m).unwrap_or_else(|e| e.exit()),
+        Err(err) => {
+            eprintln!("cwmp2usp run: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     match cli.command {
         Command::Decode { file, compact } => match decode::run(file.as_deref(), compact) {
             Ok(text) => {

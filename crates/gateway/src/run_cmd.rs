@@ -1,5 +1,8 @@
-//! `cwmp2usp run`: the gateway's ACS side (first slice: CWMP sessions with
-//! shared credentials and an in-memory registry).
+//! `cwmp2usp run`: the gateway's ACS side (first slice: CWMP sessions over
+//! HTTP and HTTPS with shared credentials and a durable registry).
+//!
+//! Every setting is a flag, a `CWMP2USP_<FLAG>` variable and a key of the
+//! `--config` file (see `run_config`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -7,18 +10,46 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use acs::server::{AuthMode, Counters, ServerConfig};
+use acs::server::{AuthMode, Counters, Listeners, ServerConfig};
 use acs::Store as _;
 use anyhow::Context as _;
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Where CPE reach the ACS (plain HTTP).
-    #[arg(long, default_value = "127.0.0.1:7547", env = "CWMP2USP_CWMP_LISTEN")]
-    cwmp_listen: SocketAddr,
+    /// TOML file with any of these settings (keys are the flag names with
+    /// `_` for `-`); flags and CWMP2USP_* variables override it.
+    #[arg(long, value_name = "FILE", env = "CWMP2USP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where CPE reach the ACS over plain HTTP; `none` for no plain listener.
+    #[arg(long, default_value = "127.0.0.1:7547", value_name = "ADDR|none", value_parser = parse_listen, env = "CWMP2USP_CWMP_LISTEN")]
+    cwmp_listen: Listen,
+    /// Where CPE reach the ACS over HTTPS (needs --tls-cert and --tls-key).
+    #[arg(long, value_name = "ADDR", env = "CWMP2USP_CWMP_TLS_LISTEN")]
+    cwmp_tls_listen: Option<SocketAddr>,
+    /// Certificate chain (PEM, leaf first) of the HTTPS listener.
+    #[arg(long, value_name = "FILE", env = "CWMP2USP_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM: PKCS#8, EC or RSA) of --tls-cert.
+    #[arg(long, value_name = "FILE", env = "CWMP2USP_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Require CPE client certificates issued by a CA in this PEM file.
+    #[arg(long, value_name = "FILE", env = "CWMP2USP_TLS_CLIENT_CA")]
+    tls_client_ca: Option<PathBuf>,
+    /// Seconds a CPE has to complete its TLS handshake.
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "SECONDS",
+        env = "CWMP2USP_TLS_HANDSHAKE_TIMEOUT"
+    )]
+    tls_handshake_timeout: u64,
     /// How CPE authenticate.
     #[arg(long, value_enum, default_value = "digest", env = "CWMP2USP_CWMP_AUTH")]
     cwmp_auth: Auth,
+    /// With --cwmp-auth basic, accept Basic on plain HTTP too (passwords
+    /// then cross the network readable).
+    #[arg(long, env = "CWMP2USP_ALLOW_BASIC_OVER_HTTP")]
+    allow_basic_over_http: bool,
     /// Shared CPE user name.
     #[arg(long, default_value = "cpe", env = "CWMP2USP_CWMP_USER")]
     cwmp_user: String,
@@ -29,23 +60,51 @@ pub struct RunArgs {
     #[arg(long, default_value = "data", env = "CWMP2USP_DATA_DIR")]
     data_dir: PathBuf,
     /// Largest request body accepted; larger ones get 413.
-    #[arg(long, default_value_t = 1024 * 1024)]
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES", env = "CWMP2USP_MAX_BODY")]
     max_body: usize,
     /// Seconds allowed for a request head, and again for its body.
-    #[arg(long, default_value_t = 10)]
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "SECONDS",
+        env = "CWMP2USP_READ_TIMEOUT"
+    )]
     read_timeout: u64,
     /// Seconds of silence that end a CWMP session.
-    #[arg(long, default_value_t = 30)]
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        env = "CWMP2USP_SESSION_TIMEOUT"
+    )]
     session_timeout: u64,
     /// Sessions open at once; beyond, CPE get 503 with Retry-After.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "N",
+        env = "CWMP2USP_MAX_SESSIONS"
+    )]
     max_sessions: usize,
     /// Exit after this many seconds, printing the report (default: run until
     /// SIGINT or SIGTERM).
-    #[arg(long)]
+    #[arg(long, value_name = "SECONDS", env = "CWMP2USP_DURATION")]
     duration: Option<u64>,
     #[command(flatten)]
     devices: crate::device_args::DeviceArgs,
+}
+
+/// A listening address, or none at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Listen(Option<SocketAddr>);
+
+fn parse_listen(s: &str) -> Result<Listen, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(Listen(None));
+    }
+    s.parse()
+        .map(|a| Listen(Some(a)))
+        .map_err(|_| format!("{s:?} is neither host:port nor none"))
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +114,14 @@ enum Auth {
     Digest,
 }
 
-pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+/// What `run` listens with, checked before anything is opened.
+struct Plan {
+    auth: AuthMode,
+    password: String,
+    tls: Option<(SocketAddr, acs::tls::TlsFiles)>,
+}
+
+fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
     let auth = match args.cwmp_auth {
         Auth::None => AuthMode::None,
         Auth::Basic => AuthMode::Basic,
@@ -66,6 +132,46 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         (None, AuthMode::None) => String::new(),
         (None, _) => anyhow::bail!("--cwmp-password is required unless --cwmp-auth none"),
     };
+    let tls = match (args.cwmp_tls_listen, &args.tls_cert, &args.tls_key) {
+        (Some(addr), Some(cert), Some(key)) => Some((
+            addr,
+            acs::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: args.tls_client_ca.clone(),
+            },
+        )),
+        (Some(_), _, _) => anyhow::bail!("--cwmp-tls-listen needs --tls-cert and --tls-key"),
+        (None, None, None) if args.tls_client_ca.is_none() => None,
+        (None, _, _) => {
+            anyhow::bail!("--tls-cert, --tls-key and --tls-client-ca need --cwmp-tls-listen")
+        }
+    };
+    if args.cwmp_listen.0.is_none() && tls.is_none() {
+        anyhow::bail!("nothing to listen on: --cwmp-listen is none and no --cwmp-tls-listen");
+    }
+    // Plain HTTP alone with Basic would either leak every password or (with
+    // the Digest fallback) never do what the operator asked: say so now.
+    if auth == AuthMode::Basic && tls.is_none() && !args.allow_basic_over_http {
+        anyhow::bail!(
+            "--cwmp-auth basic sends CPE passwords in clear text over plain HTTP: \
+             add --cwmp-tls-listen (plain HTTP then asks for Digest), \
+             use --cwmp-auth digest, or pass --allow-basic-over-http"
+        );
+    }
+    Ok(Plan {
+        auth,
+        password,
+        tls,
+    })
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let plan = plan(args)?;
+    let tls_config = match &plan.tls {
+        Some((addr, files)) => Some((*addr, acs::tls::server_config(files)?)),
+        None => None,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,10 +180,26 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let store = Arc::new(open_registry(&args.data_dir)?);
     let devices = store.len();
     rt.block_on(async {
-        let listener = acs::server::bind(args.cwmp_listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.cwmp_listen))?;
-        let addr = listener.local_addr().context("listening address")?;
+        let mut ready = serde_json::json!({ "event": "ready" });
+        let plain = match args.cwmp_listen.0 {
+            Some(addr) => {
+                let l = listen(addr).await?;
+                let at = l.local_addr().context("listening address")?;
+                ready["cwmp"] = format!("http://{at}/").into();
+                Some(l)
+            }
+            None => None,
+        };
+        let tls = match tls_config {
+            Some((addr, config)) => {
+                let l = listen(addr).await?;
+                let at = l.local_addr().context("listening address")?;
+                ready["cwmps"] = format!("https://{at}/").into();
+                Some((l, config))
+            }
+            None => None,
+        };
+        ready["devices"] = devices.into();
         let mut engine_config = acs::EngineConfig {
             session_timeout: Duration::from_secs(args.session_timeout),
             max_sessions: args.max_sessions,
@@ -86,29 +208,25 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         args.devices.apply(&mut engine_config);
         let engine = acs::Engine::new(engine_config, store);
         let config = ServerConfig {
-            auth,
+            auth: plan.auth,
             user: args.cwmp_user.clone(),
-            password,
+            password: plan.password,
             max_body: args.max_body,
             read_timeout: Duration::from_secs(args.read_timeout),
+            allow_basic_over_http: args.allow_basic_over_http,
+            tls_handshake_timeout: Duration::from_secs(args.tls_handshake_timeout),
         };
         let counters = Arc::new(Counters::default());
-        println!(
-            "{}",
-            serde_json::json!({
-                "event": "ready",
-                "cwmp": format!("http://{addr}/"),
-                "devices": devices,
-            })
-        );
+        println!("{ready}");
         let until = async {
             match args.duration {
                 Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
                 None => crate::sim_cmd::stop_signal().await,
             }
         };
+        let listeners = Listeners { plain, tls };
         tokio::select! {
-            served = acs::server::serve(listener, engine, config, counters.clone()) => {
+            served = acs::server::serve(listeners, engine, config, counters.clone()) => {
                 served.context("serving CWMP")?;
             }
             () = until => {}
@@ -123,10 +241,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 "informs": c.informs.load(Ordering::Relaxed),
                 "auth_failures": c.auth_failures.load(Ordering::Relaxed),
                 "identity_refusals": c.identity_refusals.load(Ordering::Relaxed),
+                "tls_handshake_failures": c.tls_handshake_failures.load(Ordering::Relaxed),
             })
         );
         Ok(())
     })
+}
+
+async fn listen(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    acs::server::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
 }
 
 /// The registry file in `dir`, created on first use.

@@ -2,18 +2,33 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{ArgAction, Args};
+use sim::driver::tls::TlsOptions;
 use sim::driver::{FleetOptions, HttpUrl};
 use sim::{CpeConfig, Profile};
 
 #[derive(Args, Debug)]
 pub struct SimArgs {
-    /// ACS URL the CPE inform to (http://host:port/path).
+    /// ACS URL the CPE inform to (http[s]://host:port/path).
     #[arg(long, value_name = "URL")]
     acs: String,
+    /// For an https:// ACS: trust its certificate if it chains to one in
+    /// this PEM file (a CA, or the ACS's own self-signed certificate).
+    #[arg(long, value_name = "FILE", conflicts_with = "acs_insecure")]
+    acs_ca: Option<PathBuf>,
+    /// For an https:// ACS: accept any certificate (labs only).
+    #[arg(long)]
+    acs_insecure: bool,
+    /// Client certificate chain (PEM) shown to an ACS that asks for one.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    client_key: Option<PathBuf>,
     /// Number of simulated CPE.
     #[arg(long, default_value_t = 1, value_name = "N")]
     count: u32,
@@ -182,6 +197,11 @@ fn options(a: &SimArgs) -> anyhow::Result<(FleetOptions, Profile)> {
     let progress = seconds("progress", a.progress)?;
     let opts = FleetOptions {
         acs_url: a.acs.clone(),
+        acs_tls: TlsOptions {
+            ca: a.acs_ca.clone(),
+            insecure: a.acs_insecure,
+            client_cert: a.client_cert.clone().zip(a.client_key.clone()),
+        },
         count: a.count,
         cpe,
         control_listen: a.control_listen,

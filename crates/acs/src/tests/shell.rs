@@ -42,9 +42,19 @@ async fn a_failing_commit_answers_503_and_the_retry_gets_through() {
         password: String::new(),
         max_body: 64 * 1024,
         read_timeout: Duration::from_secs(5),
+        allow_basic_over_http: false,
+        tls_handshake_timeout: Duration::from_secs(5),
     };
     let counters = Arc::new(Counters::default());
-    let served = tokio::spawn(server::serve(listener, engine, config, counters.clone()));
+    let served = tokio::spawn(server::serve(
+        server::Listeners {
+            plain: Some(listener),
+            tls: None,
+        },
+        engine,
+        config,
+        counters.clone(),
+    ));
 
     store.set_failing(true);
     let (status, head) = raw_post(addr, &inform_xml("SN1", &["1 BOOT"], "1")).await;

@@ -116,6 +116,8 @@ pub struct AcsTarget {
     pub path: String,
     pub timeout: Duration,
     pub max_body: usize,
+    /// Set for an `https://` ACS.
+    pub tls: Option<super::tls::TlsTarget>,
 }
 
 /// One session POST: reuses the session's connection, opening a new one
@@ -127,7 +129,10 @@ pub async fn post(
 ) -> Result<HttpResponse, ClientError> {
     let reuse = !req.new_connection && conn.as_ref().is_some_and(|c| !c.is_closed());
     if !reuse {
-        *conn = Some(super::h1::Conn::connect(acs.addr, acs.timeout).await?);
+        *conn = Some(match &acs.tls {
+            None => super::h1::Conn::connect(acs.addr, acs.timeout).await?,
+            Some(tls) => super::h1::Conn::over(tls.connect(acs.addr, acs.timeout).await?),
+        });
     }
     let Some(c) = conn.as_mut() else {
         return Err(ClientError::Connect("no connection".into()));
@@ -170,6 +175,8 @@ pub async fn transfer(
         complete: clock(),
     };
     let url = match HttpUrl::parse(&job.url) {
+        // Transfers stay plain HTTP; TLS is only for the ACS.
+        Ok(u) if u.tls => return result(9013, "Unsupported protocol"),
         Ok(u) => u,
         Err(super::url::UrlError::Scheme(_)) => return result(9013, "Unsupported protocol"),
         Err(_) => return result(9015, "Cannot contact file server: malformed URL"),

@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::client::ClientError;
+use super::tls::Stream;
 use crate::cpe::HttpResponse;
 
 /// Largest response head we read; CWMP ACS answers are a few hundred bytes.
@@ -24,7 +25,7 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
 
 pub struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     buf: BytesMut,
     closed: bool,
 }
@@ -43,11 +44,16 @@ impl Conn {
             .map_err(|_| ClientError::Timeout)?
             .map_err(|e| ClientError::Connect(e.to_string()))?;
         let _ = stream.set_nodelay(true);
-        Ok(Conn {
+        Ok(Conn::over(Stream::Plain(stream)))
+    }
+
+    /// A connection over an already open (perhaps TLS) stream.
+    pub fn over(stream: Stream) -> Conn {
+        Conn {
             stream,
             buf: BytesMut::with_capacity(4096),
             closed: false,
-        })
+        }
     }
 
     /// False once the peer said `Connection: close`, closed, or failed.
@@ -71,6 +77,11 @@ impl Conn {
         let work = async {
             self.stream
                 .write_all(&out)
+                .await
+                .map_err(|e| ClientError::Http(e.to_string()))?;
+            // TLS may hold the tail of a request until flushed (TCP: no-op).
+            self.stream
+                .flush()
                 .await
                 .map_err(|e| ClientError::Http(e.to_string()))?;
             self.read_response(method == "HEAD", max_body).await

@@ -8,6 +8,7 @@ mod client;
 mod h1;
 mod servers;
 pub mod stats;
+pub mod tls;
 pub mod url;
 
 use std::collections::HashMap;
@@ -29,6 +30,8 @@ pub use url::HttpUrl;
 #[derive(Debug, Clone)]
 pub struct FleetOptions {
     pub acs_url: String,
+    /// For an `https://` ACS.
+    pub acs_tls: tls::TlsOptions,
     pub count: u32,
     /// Per-CPE settings; `acs_path`, `acs_url` and `cr_url_prefix` are
     /// filled in by [`run`].
@@ -55,6 +58,7 @@ impl Default for FleetOptions {
     fn default() -> Self {
         FleetOptions {
             acs_url: "http://127.0.0.1:7547/".into(),
+            acs_tls: tls::TlsOptions::default(),
             count: 1,
             cpe: CpeConfig::default(),
             control_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -82,6 +86,8 @@ pub enum FleetError {
     Listen { addr: SocketAddr, msg: String },
     #[error("--count must be at least 1")]
     NoCpe,
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// Messages to one CPE's task.
@@ -142,6 +148,16 @@ pub async fn run(
         return Err(FleetError::NoCpe);
     }
     let acs_url = HttpUrl::parse(&opts.acs_url)?;
+    let t = &opts.acs_tls;
+    let acs_tls = if acs_url.tls {
+        Some(tls::TlsTarget::new(t, &acs_url.host).map_err(FleetError::Tls)?)
+    } else if t.ca.is_some() || t.insecure || t.client_cert.is_some() {
+        return Err(FleetError::Tls(
+            "--acs-ca, --acs-insecure and --client-cert need an https:// --acs URL".into(),
+        ));
+    } else {
+        None
+    };
     let acs_addr = tokio::net::lookup_host(acs_url.authority())
         .await
         .ok()
@@ -178,6 +194,7 @@ pub async fn run(
             path: acs_url.path.clone(),
             timeout: opts.http_timeout,
             max_body: opts.max_body,
+            tls: acs_tls,
         },
         sessions: Arc::new(Semaphore::new(opts.max_concurrent_sessions.max(1))),
         transfer: TransferLimits {

@@ -1,4 +1,4 @@
-//! The few URL forms the driver needs: `http://host[:port][/path]`.
+//! The few URL forms the driver needs: `http[s]://host[:port][/path]`.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl {
@@ -6,11 +6,13 @@ pub struct HttpUrl {
     pub port: u16,
     /// Request-target, at least `/`.
     pub path: String,
+    /// `https://`.
+    pub tls: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("only http:// URLs are supported (got {0:?})")]
+    #[error("only http:// and https:// URLs are supported (got {0:?})")]
     Scheme(String),
     #[error("malformed URL {0:?}")]
     Malformed(String),
@@ -22,9 +24,11 @@ impl HttpUrl {
         let Some((scheme, rest)) = url.split_once("://") else {
             return Err(bad());
         };
-        if !scheme.eq_ignore_ascii_case("http") {
+        let tls = scheme.eq_ignore_ascii_case("https");
+        if !tls && !scheme.eq_ignore_ascii_case("http") {
             return Err(UrlError::Scheme(scheme.chars().take(20).collect()));
         }
+        let default_port = if tls { 443 } else { 80 };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) => (
                 rest.get(..i).unwrap_or_default(),
@@ -44,20 +48,25 @@ impl HttpUrl {
             let (h, after) = v6.split_once(']').ok_or_else(bad)?;
             let port = match after.strip_prefix(':') {
                 Some(p) => p.parse().map_err(|_| bad())?,
-                None if after.is_empty() => 80,
+                None if after.is_empty() => default_port,
                 None => return Err(bad()),
             };
             (h.to_string(), port)
         } else {
             match authority.rsplit_once(':') {
                 Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad())?),
-                None => (authority.to_string(), 80),
+                None => (authority.to_string(), default_port),
             }
         };
         if host.is_empty() || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
-        Ok(HttpUrl { host, port, path })
+        Ok(HttpUrl {
+            host,
+            port,
+            path,
+            tls,
+        })
     }
 
     /// `host:port` for the Host header and for connecting.
@@ -88,8 +97,11 @@ mod tests {
             (u.host.as_str(), u.authority()),
             ("::1", "[::1]:8080".to_string())
         );
+        let u = HttpUrl::parse("HTTPS://acs.example/cwmp").unwrap();
+        assert_eq!((u.port, u.tls, u.path.as_str()), (443, true, "/cwmp"));
+        assert!(!HttpUrl::parse("http://a/").unwrap().tls);
         assert!(matches!(
-            HttpUrl::parse("https://a/"),
+            HttpUrl::parse("ftp://a/"),
             Err(UrlError::Scheme(_))
         ));
         assert!(HttpUrl::parse("http://a:99999/").is_err());
