@@ -59,6 +59,11 @@ pub struct RunArgs {
     /// Where the device registry lives (created if missing).
     #[arg(long, default_value = "data", env = "CWMP2USP_DATA_DIR")]
     data_dir: PathBuf,
+    /// MiB of the registry file kept in memory. The registry is read once
+    /// per session, so this bounds memory however many devices register.
+    #[arg(long, default_value_t = 32, value_name = "MIB", env = "CWMP2USP_REGISTRY_CACHE_MB",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    registry_cache_mb: u32,
     /// Largest request body accepted; larger ones get 413.
     #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES", env = "CWMP2USP_MAX_BODY")]
     max_body: usize,
@@ -177,7 +182,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the runtime")?;
     // Shared by the engine, the committer and authentication.
-    let store = Arc::new(open_registry(&args.data_dir)?);
+    let cache = usize::try_from(args.registry_cache_mb)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(1024 * 1024);
+    let store = Arc::new(open_registry_with_cache(&args.data_dir, cache)?);
     let devices = store.len();
     rt.block_on(async {
         let mut ready = serde_json::json!({ "event": "ready" });
@@ -256,10 +264,15 @@ async fn listen(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
 
 /// The registry file in `dir`, created on first use.
 pub fn open_registry(dir: &Path) -> anyhow::Result<store::RedbStore> {
+    open_registry_with_cache(dir, store::DEFAULT_CACHE_BYTES)
+}
+
+fn open_registry_with_cache(dir: &Path, cache_bytes: usize) -> anyhow::Result<store::RedbStore> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let path = dir.join("registry.redb");
-    store::RedbStore::open(&path).with_context(|| format!("cannot open {}", path.display()))
+    store::RedbStore::open_with_cache(&path, cache_bytes)
+        .with_context(|| format!("cannot open {}", path.display()))
 }
 
 #[derive(clap::Args, Debug)]

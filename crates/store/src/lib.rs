@@ -15,5 +15,5 @@ mod secret;
 
 pub use device::{DeviceCredential, DeviceKey, DeviceRecord, Provisioning, Store, StoreError};
 pub use memory::MemoryStore;
-pub use redb_store::RedbStore;
+pub use redb_store::{RedbStore, DEFAULT_CACHE_BYTES};
 pub use secret::Secret;
