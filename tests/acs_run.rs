@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use support::gateway::Gateway;
 use support::http;
-use support::sim::Sim;
+use support::sim::{completed, Sim};
 
 /// `cwmp2usp devices --data-dir DIR`: the raw output and its lines.
 fn devices(data: &Path) -> (String, Vec<serde_json::Value>) {
@@ -36,23 +36,8 @@ fn report(sim: Sim) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("report not JSON ({e}): {out}"))
 }
 
-/// Polls the simulator's statistics until `done` holds. The limit only
-/// guards against a hang: nothing here depends on how fast the machine is.
-fn wait_for(sim: &Sim, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-    let give_up = Instant::now() + Duration::from_secs(300);
-    loop {
-        let stats = sim.stats();
-        if done(&stats) {
-            return stats;
-        }
-        assert!(Instant::now() < give_up, "stuck: {stats}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn completed(stats: &serde_json::Value) -> u64 {
-    stats["sessions_completed"].as_u64().unwrap_or(0)
-}
+/// Sessions can take long on a loaded machine; this only catches a hang.
+const HANG: Duration = Duration::from_secs(300);
 
 #[test]
 fn a_thousand_cpe_complete_boot_and_periodic_sessions_with_digest() {
@@ -85,7 +70,7 @@ fn a_thousand_cpe_complete_boot_and_periodic_sessions_with_digest() {
         ],
     );
     // A boot and a periodic session per CPE, however long that takes here.
-    let stats = wait_for(&sim, |s| completed(s) >= 2000);
+    let stats = sim.wait_for("2,000 sessions", HANG, |s| completed(s) >= 2000);
     assert_eq!(stats["sessions_failed"], 0, "{stats}");
     drop(sim);
     drop(gw);
@@ -135,7 +120,7 @@ fn bad_requests_get_clear_statuses_and_the_gateway_stays_up() {
     assert_eq!(http::request("POST", &url, &[], bomb).status, 400);
     // Normal sessions right after.
     let sim = Sim::start(&url, &["--count", "5", "--progress", "0"]);
-    let stats = wait_for(&sim, |s| completed(s) >= 5);
+    let stats = sim.wait_for("5 sessions", HANG, |s| completed(s) >= 5);
     assert_eq!(stats["sessions_failed"], 0, "{stats}");
 }
 
@@ -164,7 +149,7 @@ fn registered_devices_survive_kill_9() {
     );
     // Killed while the fleet is still informing, once each CPE had its
     // InformResponse (each has had a periodic session after its boot).
-    wait_for(&sim, |s| completed(s) >= 9);
+    sim.wait_for("9 sessions", HANG, |s| completed(s) >= 9);
     gw.kill_9();
     drop(sim);
 

@@ -4,11 +4,11 @@
 mod support;
 
 use std::process::Output;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use acs::connreq::{UdpConnectionRequest, UdpRequestError};
 use support::gateway::Gateway;
-use support::sim::{bin, free_port, Sim, WAIT};
+use support::sim::{bin, completed, free_port, Sim, WAIT};
 
 const CR_USER: &str = "cruser";
 const CR_PASS: &str = "crpass";
@@ -62,23 +62,6 @@ fn cr_url(sim: &Sim) -> String {
     )
 }
 
-/// Waits until the simulator's statistics satisfy `ok`.
-fn wait_stats(sim: &Sim, what: &str, ok: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let s = sim.stats();
-        if ok(&s) {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "never {what}: {s}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn completed(s: &serde_json::Value) -> u64 {
-    s["sessions_completed"].as_u64().unwrap_or(0)
-}
-
 #[test]
 fn a_right_request_opens_a_connection_request_session() {
     let data = tempfile::tempdir().unwrap();
@@ -89,7 +72,7 @@ fn a_right_request_opens_a_connection_request_session() {
     );
     let sim = fleet(&gw, "CR-", &[]);
     let url = cr_url(&sim);
-    wait_stats(&sim, "booted", |s| completed(s) >= 1);
+    sim.wait_for("booted", WAIT, |s| completed(s) >= 1);
 
     // Wrong credentials first: refused, and the CPE stays quiet.
     let (out, line) = connreq(&[&url, "--user", CR_USER, "--password", "nope"]);
@@ -102,7 +85,7 @@ fn a_right_request_opens_a_connection_request_session() {
     assert!(out.status.success(), "{line}");
     assert_eq!(line["result"], "ok", "{line}");
     assert_eq!(line["transport"], "http", "{line}");
-    let s = wait_stats(&sim, "had the woken session", |s| completed(s) >= 2);
+    let s = sim.wait_for("had the woken session", WAIT, |s| completed(s) >= 2);
     assert_eq!(s["connection_requests"], 1, "{s}");
     assert_eq!(s["sessions_failed"], 0, "{s}");
 

@@ -129,6 +129,25 @@ impl Sim {
         serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("stats not JSON ({e}): {}", r.body))
     }
 
+    /// Polls the statistics until `ok` holds. `limit` only guards against
+    /// a hang: nothing waits on how fast this machine is.
+    pub fn wait_for(
+        &self,
+        what: &str,
+        limit: Duration,
+        ok: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + limit;
+        loop {
+            let s = self.stats();
+            if ok(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "never {what}: {s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn stdout(&self) -> String {
         self.stdout.lock().unwrap().clone()
     }
@@ -170,4 +189,9 @@ impl Drop for Sim {
             );
         }
     }
+}
+
+/// Sessions completed, from a statistics or report object.
+pub fn completed(stats: &serde_json::Value) -> u64 {
+    stats["sessions_completed"].as_u64().unwrap_or(0)
 }
