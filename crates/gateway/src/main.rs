@@ -9,6 +9,7 @@
 mod connreq_cmd;
 mod credentials_cmd;
 mod decode;
+mod demo_cmd;
 mod device_args;
 mod http_dump;
 mod run_cmd;
@@ -38,6 +39,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The whole south side on loopback, nothing to install: the ACS plus a
+    /// simulated TR-181 and TR-098 fleet, then the registry they filled.
+    Demo(demo_cmd::DemoArgs),
     /// Pretty-print a CWMP SOAP envelope (bare XML or a raw HTTP request dump)
     /// or a binary USP Record with its Msg, as JSON.
     Decode {
@@ -76,6 +80,13 @@ fn main() -> ExitCode {
             Err(err) => {
                 // Operators pipe this into scripts: one line, no backtrace.
                 eprintln!("cwmp2usp decode: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Demo(args) => match demo_cmd::run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("cwmp2usp demo: {err:#}");
                 ExitCode::FAILURE
             }
         },

@@ -45,7 +45,8 @@ pub struct DeviceRecord {
     pub manufacturer: String,
     /// `Device.` or `InternetGatewayDevice.`, from the Inform's parameters.
     pub root: String,
-    /// The cwmp namespace version the device speaks (e.g. "1.2").
+    /// The cwmp namespace the device speaks, as its URI (e.g.
+    /// `urn:dslforum-org:cwmp-1-2`): answers go out in the same one.
     pub cwmp_version: String,
     pub connection_request_url: Option<String>,
     /// Event codes of the last Inform.
