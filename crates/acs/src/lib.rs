@@ -25,6 +25,7 @@ pub mod entropy;
 mod exchange;
 mod inform;
 mod provision;
+mod queue;
 pub mod server;
 mod session;
 mod staging;

@@ -10,6 +10,7 @@ mod commit;
 mod fleet;
 mod identity;
 mod provision;
+mod queue;
 mod rpcs;
 mod shell;
 
