@@ -305,7 +305,10 @@ fn a_devices_own_credentials_work_for_it_alone() {
     assert_eq!(stolen["sessions_completed"], 0, "{stolen}");
     let log = gw.stderr();
     assert!(
-        log.contains("refused \"dev0\": informed as os::00D09E-OTHER000000"),
+        log.lines().any(|l| l.contains("refused")
+            && l.contains("user=\"dev0\"")
+            && l.contains("device=os::00D09E-OTHER000000")
+            && l.contains("credentials_of=os::00D09E-SIM000000")),
         "{log}"
     );
     assert!(!log.contains("pw0"), "{log}");

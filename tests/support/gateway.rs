@@ -14,6 +14,7 @@ pub struct Gateway {
     _temp: Option<tempfile::TempDir>,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
+    pumps: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Gateway {
@@ -56,14 +57,17 @@ impl Gateway {
             .expect("spawn cwmp2usp run");
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
-        pump(child.stdout.take().unwrap(), stdout.clone());
-        pump(child.stderr.take().unwrap(), stderr.clone());
+        let pumps = vec![
+            pump(child.stdout.take().unwrap(), stdout.clone()),
+            pump(child.stderr.take().unwrap(), stderr.clone()),
+        ];
         Gateway {
             child,
             data: data.to_path_buf(),
             _temp: None,
             stdout,
             stderr,
+            pumps,
         }
     }
 
@@ -86,6 +90,11 @@ impl Gateway {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// What the gateway wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// What the gateway wrote to stderr so far.
@@ -113,6 +122,24 @@ impl Gateway {
             .as_str()
             .unwrap_or_else(|| panic!("no cwmps in {}", self.ready()))
             .to_string()
+    }
+
+    /// SIGTERM, then everything it wrote to stdout and to stderr once it
+    /// has exited.
+    pub fn finish(mut self) -> (String, String) {
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + WAIT;
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the gateway ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Both pipes are at their end once the process is gone.
+        for p in self.pumps.drain(..) {
+            let _ = p.join();
+        }
+        (self.stdout(), self.stderr())
     }
 
     /// SIGTERM, then the report line once the gateway has exited.

@@ -82,7 +82,7 @@ pub(crate) async fn committer<S, F>(
                 Err(e) => Err(StoreError::Unavailable(format!("commit task: {e}"))),
             };
             if let Err(e) = &result {
-                eprintln!("cwmp2usp: committing {count} registry records failed: {e}");
+                tracing::error!(records = count, error = %e, "registry commit failed");
             }
             let ok = result.is_ok();
             let Ok(mut e) = engine.lock() else { return };

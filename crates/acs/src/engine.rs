@@ -9,18 +9,13 @@ use std::time::Duration;
 use cwmp::{Body, Envelope, Fault};
 
 use crate::entropy::{os_random, RandomSource};
-use crate::exchange::{ConnId, Event, Reply, Request, RpcId, RpcOutcome};
+use crate::exchange::{ConnId, Event, Reply, Request, RpcOutcome};
+use crate::queue::Queued;
 use crate::session::{Sent, Session};
 use crate::staging::Staging;
 use crate::{DeviceKey, EngineConfig, Store};
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
-struct Queued {
-    id: RpcId,
-    rpc: Body<'static>,
-    deadline: Duration,
-}
 
 /// The ACS state machine over a [`Store`].
 pub struct Engine<S> {
@@ -30,12 +25,12 @@ pub struct Engine<S> {
     pub(crate) by_conn: Map<ConnId, u64>,
     pub(crate) by_cookie: Map<String, u64>,
     pub(crate) by_device: Map<DeviceKey, u64>,
-    queues: Map<DeviceKey, VecDeque<Queued>>,
+    pub(crate) queues: Map<DeviceKey, VecDeque<Queued>>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) staging: Staging,
     pub(crate) random: RandomSource,
     pub(crate) next_session: u64,
-    next_rpc: u64,
+    pub(crate) next_rpc: u64,
 }
 
 impl<S: Store> Engine<S> {
@@ -77,30 +72,6 @@ impl<S: Store> Engine<S> {
 
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
-    }
-
-    /// Queues `rpc` for `device`, to run in its next session before
-    /// `deadline`. `None` when the device's queue is full.
-    pub fn submit(
-        &mut self,
-        device: DeviceKey,
-        rpc: Body<'static>,
-        deadline: Duration,
-    ) -> Option<RpcId> {
-        let queue = self.queues.entry(device.clone()).or_default();
-        if queue.len() >= self.config.max_queued_per_device {
-            return None;
-        }
-        self.next_rpc += 1;
-        let id = RpcId(self.next_rpc);
-        let first = queue.is_empty();
-        queue.push_back(Queued { id, rpc, deadline });
-        // One connection request per idle device, however many RPCs wait.
-        if first && !self.by_device.contains_key(&device) {
-            self.events
-                .push_back(Event::ConnectionRequestNeeded(device));
-        }
-        Some(id)
     }
 
     /// The earliest time [`Engine::handle_timeout`] has work to do.
@@ -178,7 +149,13 @@ impl<S: Store> Engine<S> {
         };
         match session {
             None => self.start(now, req, env),
-            Some(id) => self.continue_session(now, id, req.conn, env),
+            Some(id) => {
+                let device = self.sessions.get(&id).map(|s| s.device.clone());
+                Reply {
+                    device,
+                    ..self.continue_session(now, id, req.conn, env)
+                }
+            }
         }
     }
 
@@ -347,6 +324,7 @@ impl<S: Store> Engine<S> {
         if let Some((_, sent)) = s.outstanding {
             self.abandoned(&s.device, sent, s.last_seen);
         }
+        self.wake_if_waiting(&s.device);
         self.events.push_back(Event::SessionEnded {
             device: s.device,
             ok,

@@ -3,6 +3,7 @@
 
 use cwmp::{Body, Envelope};
 
+use crate::connreq::ConnectionRequestOutcome;
 use crate::{DeviceKey, Provisioning};
 
 /// Which TCP (or TLS) connection an exchange arrived on; the shell numbers
@@ -46,6 +47,9 @@ pub struct Reply {
     /// Hold the answer until this commit is durable; if it fails, send
     /// [`crate::Engine::try_later`] instead.
     pub commit: Option<CommitTicket>,
+    /// The device the exchange concerned, once the engine could tell (for
+    /// the shell's logs: a 503 names the device it turned away).
+    pub device: Option<DeviceKey>,
 }
 
 impl Reply {
@@ -57,6 +61,7 @@ impl Reply {
             retry_after: None,
             close: false,
             commit: None,
+            device: None,
         }
     }
 
@@ -89,6 +94,10 @@ pub enum RpcOutcome {
     Expired,
     /// Sent, but the session ended without an answer.
     NoAnswer,
+    /// Withdrawn unsent: the device had no session and the connection
+    /// request that was to wake it failed
+    /// ([`crate::Engine::connection_request_failed`]).
+    Unreachable(ConnectionRequestOutcome),
 }
 
 /// What happened, for the northbound side.

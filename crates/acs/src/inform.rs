@@ -30,10 +30,13 @@ impl<S: Store> Engine<S> {
                 if cred.device != device {
                     self.events.push_back(Event::IdentityRefused {
                         user: user.to_string(),
-                        device,
+                        device: device.clone(),
                         device_of_user: cred.device,
                     });
-                    return Reply::closing(403);
+                    return Reply {
+                        device: Some(device),
+                        ..Reply::closing(403)
+                    };
                 }
             }
         }
@@ -41,13 +44,19 @@ impl<S: Store> Engine<S> {
             || self.sessions.len() >= self.config.max_sessions
             || !self.can_stage()
         {
-            return self.try_later();
+            return Reply {
+                device: Some(device),
+                ..self.try_later()
+            };
         }
         let previous = self.device(&device);
         let replay = previous.as_ref().is_some_and(|p| is_replay(p, &inform));
         let record = merge(previous, now, &device, env.version, &inform, replay);
         let Some(cookie) = random_hex(&mut self.random, 16) else {
-            return self.try_later();
+            return Reply {
+                device: Some(device),
+                ..self.try_later()
+            };
         };
         let provision = self.provision_offer(&record, now);
         self.next_session += 1;
@@ -70,7 +79,7 @@ impl<S: Store> Engine<S> {
             },
         );
         let informed = Event::Informed {
-            device,
+            device: device.clone(),
             events: inform
                 .event
                 .iter()
@@ -87,6 +96,7 @@ impl<S: Store> Engine<S> {
         Reply {
             set_cookie: Some(cookie),
             commit: Some(ticket),
+            device: Some(device),
             ..Reply::envelope(&answer)
         }
     }

@@ -10,31 +10,40 @@
 //! [`Engine::commit_done`]) and holds each reply until its
 //! [`CommitTicket`] is durable. Sockets, timers, authentication and the
 //! committer live in the [`server`] shell. [`connreq`]
-//! wakes a CPE that has no session open.
+//! wakes a CPE that has no session open; the shell does so by itself when
+//! an RPC is queued for one, and the northbound side submits RPCs and
+//! awaits their outcome through an [`AcsHandle`].
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod auth;
 mod commit;
 mod config;
 pub mod connreq;
 mod content;
+mod counters;
 mod engine;
 pub mod entropy;
 mod exchange;
+mod handle;
 mod inform;
 mod provision;
+mod queue;
 pub mod server;
 mod session;
+mod shared;
 mod staging;
 pub mod tls;
+mod wake;
 
 pub use config::{EngineConfig, ProvisionConfig};
 pub use connreq::{ConnectionRequestConfig, ConnectionRequestOutcome, ConnectionRequester};
 pub use engine::Engine;
 pub use entropy::RandomSource;
 pub use exchange::{CommitTicket, ConnId, Event, Reply, Request, RpcId, RpcOutcome};
+pub use handle::{AcsHandle, SubmitError};
 pub use staging::CommitBatch;
 pub use store::{
     DeviceCredential, DeviceKey, DeviceRecord, MemoryStore, Provisioning, Secret, Store, StoreError,

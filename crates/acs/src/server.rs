@@ -4,23 +4,30 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{
-    HeaderValue, CONNECTION, CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE, WWW_AUTHENTICATE,
-};
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
 use hyper::{Method, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 
+pub use crate::counters::{ConnectionRequestCounters, Counters};
+pub use crate::handle::{AcsHandle, SubmitError};
+pub use crate::wake::WakeConfig;
+
+use crate::auth::{authenticate, cookie_value, COOKIE_NAME};
 use crate::commit::{committer, Commits, COMMIT_WAIT};
-use crate::{entropy, ConnId, Engine, Event, Request, Store};
+use crate::connreq::ConnectionRequester;
+use crate::handle::Waiters;
+use crate::shared::Shared;
+use crate::wake::Wakeups;
+use crate::{entropy, ConnId, Engine, Reply, Request, Store};
 
 /// How CPE authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +50,8 @@ pub struct ServerConfig {
     pub allow_basic_over_http: bool,
     /// For a TLS handshake, from accept until it completes.
     pub tls_handshake_timeout: Duration,
+    /// Connection requests for queued RPCs, and the northbound's limits.
+    pub wake: WakeConfig,
 }
 
 impl ServerConfig {
@@ -64,145 +73,123 @@ pub struct Listeners {
     pub tls: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
 }
 
-/// Counters the shell keeps from the engine's events.
-#[derive(Debug, Default)]
-pub struct Counters {
-    pub sessions_ok: AtomicU64,
-    pub sessions_failed: AtomicU64,
-    pub informs: AtomicU64,
-    pub auth_failures: AtomicU64,
-    /// Informs refused because their device was not the credentials' own.
-    pub identity_refusals: AtomicU64,
-    /// TLS handshakes that failed or timed out.
-    pub tls_handshake_failures: AtomicU64,
+/// A CWMP server ready to serve: make it, take [`AcsHandle`]s for the
+/// northbound side, then [`Server::serve`].
+pub struct Server<S> {
+    shared: Arc<Shared<S>>,
 }
 
-const COOKIE_NAME: &str = "cwmp2usp-session";
-
-struct Shared<S> {
-    engine: Mutex<Engine<S>>,
-    verifier: Mutex<httpauth::server::Verifier>,
-    config: ServerConfig,
-    start: Instant,
-    /// Wall-clock time at `start`: the engine's clock is monotonic but
-    /// anchored at the Unix epoch, so stored times mean something after a
-    /// restart.
-    start_unix: Duration,
-    counters: Arc<Counters>,
-    next_conn: AtomicU64,
-    /// The engine's store, for credential look-ups and the committer,
-    /// neither of which should hold the engine's lock.
-    store: S,
-    commits: Commits,
-}
-
-impl<S: Store> Shared<S> {
-    fn now(&self) -> Duration {
-        self.start_unix + self.start.elapsed()
+impl<S: Store + Clone + Send + Sync + 'static> Server<S> {
+    /// Fails only if the OS has no randomness for the Digest nonce key.
+    /// `S` is cloned for the committer and authentication: a shared handle
+    /// such as `Arc<RedbStore>`.
+    pub fn new(
+        engine: Engine<S>,
+        config: ServerConfig,
+        counters: Arc<Counters>,
+    ) -> std::io::Result<Server<S>> {
+        let key = entropy::nonce_key()?;
+        let store = engine.store().clone();
+        let shared = Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
+            engine: Mutex::new(engine),
+            // Basic is checked apart from the verifier, only where
+            // `auth_on` allows it; the verifier itself never takes it.
+            verifier: Mutex::new(
+                httpauth::server::Verifier::new("cwmp2usp", key).allow_basic(false),
+            ),
+            waiters: Waiters::new(config.wake.max_waiting_rpcs),
+            wakeups: Wakeups::new(&config.wake),
+            requester: ConnectionRequester::new(config.wake.connection_requests.clone()),
+            config,
+            start: Instant::now(),
+            start_unix: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            counters,
+            next_conn: AtomicU64::new(0),
+            store,
+            commits: Commits::default(),
+            spans: Mutex::default(),
+            stopped: AtomicBool::new(false),
+        });
+        Ok(Server { shared })
     }
 
-    fn drain_events(&self, engine: &mut Engine<S>) {
-        while let Some(ev) = engine.poll_event() {
-            let c = &self.counters;
-            match ev {
-                Event::Informed { .. } => c.informs.fetch_add(1, Ordering::Relaxed),
-                Event::IdentityRefused {
-                    user,
-                    device,
-                    device_of_user,
-                } => {
-                    // The user name is the CPE's claim; Debug quoting keeps
-                    // it on one line.
-                    eprintln!(
-                        "cwmp2usp: refused {user:?}: informed as {} but its credentials are {}'s",
-                        device.endpoint_id(),
-                        device_of_user.endpoint_id()
-                    );
-                    c.identity_refusals.fetch_add(1, Ordering::Relaxed)
-                }
-                Event::SessionEnded { ok: true, .. } => {
-                    c.sessions_ok.fetch_add(1, Ordering::Relaxed)
-                }
-                Event::SessionEnded { ok: false, .. } => {
-                    c.sessions_failed.fetch_add(1, Ordering::Relaxed)
-                }
-                _ => 0,
-            };
+    /// For the northbound side: submit RPCs, wake devices.
+    pub fn handle(&self) -> AcsHandle {
+        AcsHandle::new(self.shared.clone())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> Arc<Shared<S>> {
+        self.shared.clone()
+    }
+
+    /// Serves CWMP on `listeners` until the future is dropped; then every
+    /// northbound caller still waiting gets [`SubmitError::Stopped`](crate::SubmitError::Stopped).
+    pub async fn serve(self, listeners: Listeners) -> std::io::Result<()> {
+        let shared = self.shared;
+        // Stops with `serve` (a dropped JoinHandle would leave it running).
+        struct AbortOnDrop(tokio::task::JoinHandle<()>);
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                self.0.abort();
+            }
         }
+        struct StopOnDrop<S: Store + Clone + Send + Sync + 'static>(Arc<Shared<S>>);
+        impl<S: Store + Clone + Send + Sync + 'static> Drop for StopOnDrop<S> {
+            fn drop(&mut self) {
+                self.0.stop();
+            }
+        }
+        let _stop = StopOnDrop(shared.clone());
+        let _ticker = {
+            let shared = shared.clone();
+            AbortOnDrop(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    if let Ok(mut e) = shared.engine.lock() {
+                        e.handle_timeout(shared.now());
+                        shared.drain_events(&mut e);
+                    }
+                    // Bookkeeping staged with no reply waiting gets committed.
+                    shared.commits.kick();
+                }
+            }))
+        };
+        let _committer = {
+            let shared = shared.clone();
+            AbortOnDrop(tokio::spawn(async move {
+                let store = shared.store.clone();
+                committer(&shared.engine, store, &shared.commits, |e| {
+                    shared.drain_events(e)
+                })
+                .await;
+            }))
+        };
+        let plain = accept_loop(listeners.plain, None, shared.clone());
+        let tls = match listeners.tls {
+            Some((l, c)) => accept_loop(Some(l), Some(c.into()), shared),
+            None => accept_loop(None, None, shared),
+        };
+        tokio::join!(plain, tls);
+        Ok(())
     }
 }
 
-fn unix_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// Serves CWMP on `listeners` until the future is dropped. Fails only if
-/// the OS has no randomness for the Digest nonce key. `S` is cloned for the
-/// committer and authentication: a shared handle such as `Arc<RedbStore>`.
+/// Serves CWMP on `listeners` until the future is dropped, for callers
+/// with no northbound side (see [`Server`]).
 pub async fn serve<S: Store + Clone + Send + Sync + 'static>(
     listeners: Listeners,
     engine: Engine<S>,
     config: ServerConfig,
     counters: Arc<Counters>,
 ) -> std::io::Result<()> {
-    let key = entropy::nonce_key()?;
-    let store = engine.store().clone();
-    let shared = Arc::new(Shared {
-        engine: Mutex::new(engine),
-        // Basic is checked apart from the verifier, only where
-        // `auth_on` allows it; the verifier itself never takes it.
-        verifier: Mutex::new(httpauth::server::Verifier::new("cwmp2usp", key).allow_basic(false)),
-        config,
-        start: Instant::now(),
-        start_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default(),
-        counters,
-        next_conn: AtomicU64::new(0),
-        store,
-        commits: Commits::default(),
-    });
-    // Stops with `serve` (a dropped JoinHandle would leave it running).
-    struct AbortOnDrop(tokio::task::JoinHandle<()>);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let _ticker = {
-        let shared = shared.clone();
-        AbortOnDrop(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                if let Ok(mut e) = shared.engine.lock() {
-                    e.handle_timeout(shared.now());
-                    shared.drain_events(&mut e);
-                }
-                // Bookkeeping staged with no reply waiting gets committed.
-                shared.commits.kick();
-            }
-        }))
-    };
-    let _committer = {
-        let shared = shared.clone();
-        AbortOnDrop(tokio::spawn(async move {
-            let store = shared.store.clone();
-            committer(&shared.engine, store, &shared.commits, |e| {
-                shared.drain_events(e)
-            })
-            .await;
-        }))
-    };
-    let plain = accept_loop(listeners.plain, None, shared.clone());
-    let tls = match listeners.tls {
-        Some((l, c)) => accept_loop(Some(l), Some(c.into()), shared),
-        None => accept_loop(None, None, shared),
-    };
-    tokio::join!(plain, tls);
-    Ok(())
+    Server::new(engine, config, counters)?
+        .serve(listeners)
+        .await
 }
 
 /// Accepts on `listener` (none: never returns); with `tls`, each
@@ -216,7 +203,7 @@ async fn accept_loop<S: Store + Clone + Send + Sync + 'static>(
         return std::future::pending().await;
     };
     loop {
-        let Ok((stream, _peer)) = listener.accept().await else {
+        let Ok((stream, peer)) = listener.accept().await else {
             // Out of descriptors and the like: back off, keep serving.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
@@ -224,20 +211,26 @@ async fn accept_loop<S: Store + Clone + Send + Sync + 'static>(
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let Some(acceptor) = tls.clone() else {
-            tokio::spawn(serve_connection(shared, stream, false));
+            tokio::spawn(serve_connection(shared, stream, false, peer));
             continue;
         };
         tokio::spawn(async move {
             let limit = shared.config.tls_handshake_timeout;
             match tokio::time::timeout(limit, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => serve_connection(shared, tls, true).await,
+                Ok(Ok(tls)) => serve_connection(shared, tls, true, peer).await,
                 // Garbage, plain HTTP, an untrusted client certificate or
-                // silence: the connection just ends.
-                _ => {
+                // silence: the connection just ends. Scanners do this all
+                // day on a public port, hence no warning.
+                failed => {
                     shared
                         .counters
                         .tls_handshake_failures
                         .fetch_add(1, Ordering::Relaxed);
+                    let error = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => "timed out".into(),
+                    };
+                    tracing::info!(%peer, error, "TLS handshake failed");
                 }
             }
         });
@@ -245,19 +238,23 @@ async fn accept_loop<S: Store + Clone + Send + Sync + 'static>(
 }
 
 /// One CWMP connection, plain or TLS, until it closes.
-async fn serve_connection<S, IO>(shared: Arc<Shared<S>>, io: IO, is_tls: bool)
+async fn serve_connection<S, IO>(shared: Arc<Shared<S>>, io: IO, is_tls: bool, peer: SocketAddr)
 where
     S: Store + Clone + Send + Sync + 'static,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let conn = ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed));
+    let link = Link {
+        conn: ConnId(shared.next_conn.fetch_add(1, Ordering::Relaxed)),
+        is_tls,
+        peer,
+    };
     let failures = Arc::new(AtomicU64::new(0));
     let svc = {
         let shared = shared.clone();
         hyper::service::service_fn(move |req| {
             let shared = shared.clone();
             let failures = failures.clone();
-            async move { Ok::<_, Infallible>(exchange(&shared, conn, is_tls, &failures, req).await) }
+            async move { Ok::<_, Infallible>(exchange(&shared, link, &failures, req).await) }
         })
     };
     let _ = hyper::server::conn::http1::Builder::new()
@@ -266,12 +263,12 @@ where
         .serve_connection(TokioIo::new(io), svc)
         .await;
     if let Ok(mut e) = shared.engine.lock() {
-        e.connection_closed(conn);
+        e.connection_closed(link.conn);
         shared.drain_events(&mut e);
     }
 }
 
-fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
+pub(crate) fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::new()));
     *r.status_mut() = status;
     if close {
@@ -281,10 +278,17 @@ fn plain(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
     r
 }
 
+/// The connection an exchange arrived on.
+#[derive(Clone, Copy)]
+pub(crate) struct Link {
+    pub conn: ConnId,
+    pub is_tls: bool,
+    pub peer: SocketAddr,
+}
+
 async fn exchange<S: Store + Clone + Send + Sync + 'static>(
     shared: &Shared<S>,
-    conn: ConnId,
-    is_tls: bool,
+    link: Link,
     failures: &AtomicU64,
     req: hyper::Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -294,7 +298,7 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
             .insert("allow", HeaderValue::from_static("POST"));
         return r;
     }
-    let user = match authenticate(shared, is_tls, failures, &req) {
+    let user = match authenticate(shared, link, failures, &req) {
         Ok(user) => user,
         Err(denied) => return *denied,
     };
@@ -304,26 +308,43 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
         .get(hyper::header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("unreadable").to_string());
     let body = Limited::new(req.into_body(), shared.config.max_body);
+    // Before the engine has read it, the body names no device: the peer
+    // and the user it authenticated as are all we know.
+    let refuse = |status: StatusCode, why: &str| {
+        tracing::info!(
+            peer = %link.peer,
+            user = user.as_deref(),
+            status = status.as_u16(),
+            why,
+            "request refused"
+        );
+        plain(status, true)
+    };
     let body = match tokio::time::timeout(shared.config.read_timeout, body.collect()).await {
-        Err(_) => return plain(StatusCode::REQUEST_TIMEOUT, true),
+        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, "body too slow"),
         Ok(Err(e))
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some() =>
         {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, true)
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body too large")
         }
-        Ok(Err(_)) => return plain(StatusCode::BAD_REQUEST, true),
+        Ok(Err(_)) => return refuse(StatusCode::BAD_REQUEST, "body unreadable"),
         Ok(Ok(b)) => b.to_bytes(),
     };
     let body = match crate::content::decode(encoding.as_deref(), body, shared.config.max_body) {
         Ok(b) => b,
         Err(crate::content::BodyError::TooLarge) => {
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, true)
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "body too large once decoded")
         }
         Err(crate::content::BodyError::Unsupported(_)) => {
-            return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, true)
+            return refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported content encoding",
+            )
         }
-        Err(crate::content::BodyError::Corrupt) => return plain(StatusCode::BAD_REQUEST, true),
+        Err(crate::content::BodyError::Corrupt) => {
+            return refuse(StatusCode::BAD_REQUEST, "corrupt content encoding")
+        }
     };
     let (reply, held) = {
         let Ok(mut e) = shared.engine.lock() else {
@@ -332,7 +353,7 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
         let reply = e.handle(
             shared.now(),
             Request {
-                conn,
+                conn: link.conn,
                 cookie: cookie.as_deref(),
                 user: user.as_deref(),
                 body: &body,
@@ -349,9 +370,13 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
         None => reply,
         Some((durable, instead)) => match tokio::time::timeout(COMMIT_WAIT, durable).await {
             Ok(Ok(true)) => reply,
-            _ => instead,
+            _ => Reply {
+                device: reply.device,
+                ..instead
+            },
         },
     };
+    shared.log_answer(link.peer, &reply);
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let has_body = !reply.body.is_empty();
     let mut r = Response::new(Full::new(Bytes::from(reply.body)));
@@ -375,87 +400,6 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
         h.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     r
-}
-
-fn cookie_value(headers: &hyper::HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == COOKIE_NAME)
-        .map(|(_, v)| v.to_string())
-}
-
-/// Who the request comes from (`None` with authentication off), or the
-/// 401 to send. A second failure on one connection closes it.
-fn authenticate<S: Store>(
-    shared: &Shared<S>,
-    is_tls: bool,
-    failures: &AtomicU64,
-    req: &hyper::Request<Incoming>,
-) -> Result<Option<String>, Box<Response<Full<Bytes>>>> {
-    let cfg = &shared.config;
-    let mode = cfg.auth_on(is_tls);
-    if mode == AuthMode::None {
-        return Ok(None);
-    }
-    // A device's own credentials first, then the shared ones.
-    let lookup = |user: &str| {
-        shared
-            .store
-            .credential(user)
-            .map(|c| c.password.expose().to_string())
-            .or_else(|| (user == cfg.user).then(|| cfg.password.clone()))
-    };
-    let header = req
-        .headers()
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let now = unix_secs();
-    let outcome = header.map(|a| match mode {
-        AuthMode::Basic => httpauth::server::check_basic(a, lookup),
-        _ => match shared.verifier.lock() {
-            Ok(mut v) => v.verify_request(a, "POST", Some(req.uri().path()), lookup, now),
-            Err(_) => httpauth::server::Outcome::Denied,
-        },
-    });
-    let stale = match outcome {
-        Some(httpauth::server::Outcome::Ok { user }) => {
-            failures.store(0, Ordering::Relaxed);
-            return Ok(Some(user));
-        }
-        Some(httpauth::server::Outcome::Stale) => true,
-        Some(httpauth::server::Outcome::Denied) => {
-            shared
-                .counters
-                .auth_failures
-                .fetch_add(1, Ordering::Relaxed);
-            false
-        }
-        None => false,
-    };
-    let failed_before = if header.is_some() && !stale {
-        failures.fetch_add(1, Ordering::Relaxed)
-    } else {
-        0
-    };
-    let mut r = plain(StatusCode::UNAUTHORIZED, failed_before >= 1);
-    let challenges = match mode {
-        AuthMode::Basic => vec![httpauth::server::basic_challenge("cwmp2usp")],
-        _ => match shared.verifier.lock() {
-            // No randomness, no challenge: the CPE sees a bare 401.
-            Ok(v) => entropy::random16().map_or_else(Vec::new, |r| v.challenges(now, r, stale)),
-            Err(_) => Vec::new(),
-        },
-    };
-    for c in challenges {
-        if let Ok(v) = HeaderValue::from_str(&c) {
-            r.headers_mut().append(WWW_AUTHENTICATE, v);
-        }
-    }
-    Err(Box::new(r))
 }
 
 /// Binds `addr` (for `run` and tests).

@@ -15,6 +15,7 @@ mod http_dump;
 mod run_cmd;
 mod run_config;
 mod sim_cmd;
+mod wake_args;
 
 use std::process::ExitCode;
 
@@ -63,7 +64,25 @@ enum Command {
     Credentials(credentials_cmd::CredentialsArgs),
 }
 
+/// Logs go to stderr, so that the JSON lines commands print on stdout
+/// (ready, report, decoded messages) stay machine-readable. `RUST_LOG`
+/// picks what is shown (`info` unless it says otherwise; a malformed one
+/// falls back to that).
+fn init_logging() {
+    use std::io::IsTerminal as _;
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
+        .from_env_lossy();
+    // Fails only if a subscriber is already set, which then does the job.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
 fn main() -> ExitCode {
+    init_logging();
     let cli = match run_config::matches(Cli::command()) {
         Ok(m) => Cli::from_arg_matches(&m).unwrap_or_else(|e| e.exit()),
         Err(err) => {

@@ -97,6 +97,8 @@ pub struct RunArgs {
     duration: Option<u64>,
     #[command(flatten)]
     devices: crate::device_args::DeviceArgs,
+    #[command(flatten)]
+    wake: crate::wake_args::WakeArgs,
 }
 
 /// A listening address, or none at all.
@@ -223,6 +225,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             read_timeout: Duration::from_secs(args.read_timeout),
             allow_basic_over_http: args.allow_basic_over_http,
             tls_handshake_timeout: Duration::from_secs(args.tls_handshake_timeout),
+            wake: args.wake.config(),
         };
         let counters = Arc::new(Counters::default());
         println!("{ready}");
@@ -240,6 +243,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             () = until => {}
         }
         let c = &counters;
+        let connection_requests: serde_json::Map<String, serde_json::Value> = c
+            .connection_requests
+            .by_kind()
+            .into_iter()
+            .map(|(kind, n)| (kind.to_string(), n.into()))
+            .collect();
         println!(
             "{}",
             serde_json::json!({
@@ -250,6 +259,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 "auth_failures": c.auth_failures.load(Ordering::Relaxed),
                 "identity_refusals": c.identity_refusals.load(Ordering::Relaxed),
                 "tls_handshake_failures": c.tls_handshake_failures.load(Ordering::Relaxed),
+                "cpe_faults": c.cpe_faults.load(Ordering::Relaxed),
+                "connection_requests": connection_requests,
             })
         );
         Ok(())

@@ -389,6 +389,29 @@ fn verify_basic(p: &AuthParams, lookup: impl Fn(&str) -> Option<String>) -> Outc
     }
 }
 
+/// The user name an `Authorization` value claims (Basic or Digest), for
+/// logging a refusal: never the password, and `None` when the value is
+/// neither or malformed. Digest's `userhash` names nobody readable.
+pub fn claimed_user(authorization: &str) -> Option<String> {
+    let all = parse_challenges(authorization).ok()?;
+    let [p] = all.as_slice() else {
+        return None;
+    };
+    if p.is("Basic") {
+        let decoded = STANDARD.decode(p.token68.as_deref()?).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        return text.split_once(':').map(|(user, _)| user.to_string());
+    }
+    if p.is("Digest")
+        && !p
+            .get("userhash")
+            .is_some_and(|u| u.eq_ignore_ascii_case("true"))
+    {
+        return p.get("username").map(str::to_string);
+    }
+    None
+}
+
 /// Verifies a Basic `Authorization` value on its own.
 pub fn check_basic(authorization: &str, lookup: impl Fn(&str) -> Option<String>) -> Outcome {
     match parse_challenges(authorization).as_deref() {

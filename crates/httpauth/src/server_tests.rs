@@ -212,3 +212,25 @@ proptest! {
         prop_assert_eq!(chosen, Ok(crate::client::Chosen::Digest { algorithm, realm, nonce, opaque, qop_auth: true, stale }));
     }
 }
+
+#[test]
+fn the_claimed_user_never_comes_with_the_password() {
+    let v = verifier();
+    let digest = answer(&v, T, 1, "wrong-secret");
+    assert_eq!(claimed_user(&digest).as_deref(), Some("cpe"));
+    // "cpe:hunter2:x" in base64: the password may hold colons.
+    let basic = format!("Basic {}", STANDARD.encode("cpe:hunter2:x"));
+    let user = claimed_user(&basic).unwrap();
+    assert_eq!(user, "cpe");
+    assert!(!user.contains("hunter2"));
+    for junk in [
+        "",
+        "Bearer abc",
+        "Basic !!!",
+        "Basic bm9jb2xvbg==",
+        "Digest realm=\"r\"",
+        "Digest username=\"x\", userhash=true",
+    ] {
+        assert_eq!(claimed_user(junk), None, "{junk}");
+    }
+}

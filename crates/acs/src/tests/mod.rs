@@ -9,9 +9,12 @@ use crate::*;
 mod commit;
 mod fleet;
 mod identity;
+mod northbound;
 mod provision;
+mod queue;
 mod rpcs;
 mod shell;
+mod woken;
 
 const SEC: Duration = Duration::from_secs(1);
 

@@ -44,6 +44,7 @@ async fn a_failing_commit_answers_503_and_the_retry_gets_through() {
         read_timeout: Duration::from_secs(5),
         allow_basic_over_http: false,
         tls_handshake_timeout: Duration::from_secs(5),
+        wake: server::WakeConfig::default(),
     };
     let counters = Arc::new(Counters::default());
     let served = tokio::spawn(server::serve(
