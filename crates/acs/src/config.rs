@@ -1,6 +1,8 @@
-//! What the operator tunes about the engine.
+//! What the operator tunes about the engine and its shell.
 
 use std::time::Duration;
+
+use crate::wake::WakeConfig;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -55,6 +57,44 @@ impl Default for ProvisionConfig {
             // quirk) and a CPE that chokes on the request must not be fed it
             // every session: at most four tries a day.
             retry_backoff: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
+/// How CPE authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    None,
+    Basic,
+    Digest,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub auth: AuthMode,
+    /// Shared CPE credentials.
+    pub user: String,
+    pub password: String,
+    pub max_body: usize,
+    /// For the request head and, separately, for the body.
+    pub read_timeout: Duration,
+    /// Accept Basic on plain HTTP too (otherwise plain HTTP asks for Digest).
+    pub allow_basic_over_http: bool,
+    /// For a TLS handshake, from accept until it completes.
+    pub tls_handshake_timeout: Duration,
+    /// Connection requests for queued RPCs, and the northbound's limits.
+    pub wake: WakeConfig,
+}
+
+impl ServerConfig {
+    /// The scheme a connection gets. Basic sends the password in clear, so
+    /// on plain HTTP it becomes Digest with the same credentials: CPE that
+    /// answer challenges still get in, and nobody's password crosses the
+    /// wire readable unless the operator said so.
+    pub fn auth_on(&self, is_tls: bool) -> AuthMode {
+        match self.auth {
+            AuthMode::Basic if !is_tls && !self.allow_basic_over_http => AuthMode::Digest,
+            mode => mode,
         }
     }
 }

@@ -17,6 +17,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 
+pub use crate::config::{AuthMode, ServerConfig};
 pub use crate::counters::{ConnectionRequestCounters, Counters};
 pub use crate::handle::{AcsHandle, SubmitError};
 pub use crate::wake::WakeConfig;
@@ -28,44 +29,6 @@ use crate::handle::Waiters;
 use crate::shared::Shared;
 use crate::wake::Wakeups;
 use crate::{entropy, ConnId, Engine, Reply, Request, Store};
-
-/// How CPE authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMode {
-    None,
-    Basic,
-    Digest,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    pub auth: AuthMode,
-    /// Shared CPE credentials.
-    pub user: String,
-    pub password: String,
-    pub max_body: usize,
-    /// For the request head and, separately, for the body.
-    pub read_timeout: Duration,
-    /// Accept Basic on plain HTTP too (otherwise plain HTTP asks for Digest).
-    pub allow_basic_over_http: bool,
-    /// For a TLS handshake, from accept until it completes.
-    pub tls_handshake_timeout: Duration,
-    /// Connection requests for queued RPCs, and the northbound's limits.
-    pub wake: WakeConfig,
-}
-
-impl ServerConfig {
-    /// The scheme a connection gets. Basic sends the password in clear, so
-    /// on plain HTTP it becomes Digest with the same credentials: CPE that
-    /// answer challenges still get in, and nobody's password crosses the
-    /// wire readable unless the operator said so.
-    pub fn auth_on(&self, is_tls: bool) -> AuthMode {
-        match self.auth {
-            AuthMode::Basic if !is_tls && !self.allow_basic_over_http => AuthMode::Digest,
-            mode => mode,
-        }
-    }
-}
 
 /// The sockets [`serve`] accepts on; either may be absent.
 pub struct Listeners {
