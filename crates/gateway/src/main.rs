@@ -102,48 +102,26 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Demo(args) => match demo_cmd::run(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("cwmp2usp demo: {err:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Run(args) => match run_cmd::run(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("cwmp2usp run: {err:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Devices(args) => match run_cmd::devices(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("cwmp2usp devices: {err:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Connreq(args) => match connreq_cmd::run(&args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(err) => {
-                eprintln!("cwmp2usp connreq: {err:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Credentials(args) => match credentials_cmd::run(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("cwmp2usp credentials: {err:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Sim(args) => match sim_cmd::run(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(err) => {
-                eprintln!("cwmp2usp sim: {err:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Demo(args) => finish("demo", demo_cmd::run(&args).map(|()| true)),
+        Command::Run(args) => finish("run", run_cmd::run(&args).map(|()| true)),
+        Command::Devices(args) => finish("devices", run_cmd::devices(&args).map(|()| true)),
+        Command::Connreq(args) => finish("connreq", connreq_cmd::run(&args)),
+        Command::Credentials(args) => {
+            finish("credentials", credentials_cmd::run(&args).map(|()| true))
+        }
+        Command::Sim(args) => finish("sim", sim_cmd::run(&args).map(|()| true)),
+    }
+}
+
+/// The exit status of a subcommand: success only for `Ok(true)`; an error
+/// is one line on stderr naming the subcommand, as scripts expect.
+fn finish(command: &str, result: anyhow::Result<bool>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("cwmp2usp {command}: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
