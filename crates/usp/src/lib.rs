@@ -8,6 +8,8 @@
 //! - [`msg`]: builders for every Msg (`msg::get`, `msg::get_resp`, ...,
 //!   `msg::error`) and small accessors on `Msg`.
 //! - [`error`]: [`ErrorCode`], the USP error codes 7000-7999.
+//! - [`mtp`]: the return address ([`mtp::ReplyTo`]) and link facts
+//!   ([`mtp::LinkUp`]) that MTP shells hand to agents.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -16,6 +18,7 @@
 pub mod endpoint;
 pub mod error;
 pub mod msg;
+pub mod mtp;
 pub mod path;
 pub mod proto;
 pub mod record;
