@@ -48,12 +48,17 @@ pub(crate) fn authenticate<S: Store>(
     if mode == AuthMode::None {
         return Ok(None);
     }
-    // A device's own credentials first, then the shared ones.
+    // A device's own credentials first, then the shared ones. A registry
+    // that cannot be read must not turn into "wrong password" (which
+    // counts towards closing the connection): it is a 503.
+    let unreadable = std::cell::Cell::new(false);
     let lookup = |user: &str| {
-        shared
-            .store
-            .credential(user)
-            .map(|c| c.password.expose().to_string())
+        let own = shared.store.credential(user).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "registry unreadable during authentication");
+            unreadable.set(true);
+            None
+        });
+        own.map(|c| c.password.expose().to_string())
             .or_else(|| (user == cfg.user).then(|| cfg.password.clone()))
     };
     let header = req
@@ -68,6 +73,19 @@ pub(crate) fn authenticate<S: Store>(
             Err(_) => httpauth::server::Outcome::Denied,
         },
     });
+    if unreadable.get() {
+        let mut r = plain(StatusCode::SERVICE_UNAVAILABLE, true);
+        r.headers_mut().insert(
+            hyper::header::RETRY_AFTER,
+            HeaderValue::from(
+                shared
+                    .engine
+                    .lock()
+                    .map_or(30, |e| e.config().retry_after_secs),
+            ),
+        );
+        return Err(Box::new(r));
+    }
     let stale = match outcome {
         Some(httpauth::server::Outcome::Ok { user }) => {
             failures.store(0, Ordering::Relaxed);
@@ -115,7 +133,7 @@ fn denied<S: Store>(shared: &Shared<S>, peer: SocketAddr, header: Option<&str>) 
     let user = header.and_then(httpauth::server::claimed_user);
     let device = user
         .as_deref()
-        .and_then(|u| shared.store.credential(u))
+        .and_then(|u| shared.store.credential(u).ok().flatten())
         .map(|c| c.device.endpoint_id());
     let user = user.map(|mut u| {
         if u.len() > MAX_USER_SHOWN {

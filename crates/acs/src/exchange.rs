@@ -129,6 +129,12 @@ pub enum Event {
         device: DeviceKey,
         device_of_user: DeviceKey,
     },
+    /// The registry could not be read for `device`'s Inform; the CPE got
+    /// 503 + Retry-After rather than being taken for a new device.
+    StoreUnreadable {
+        device: DeviceKey,
+        error: String,
+    },
     /// The provisioning SetParameterValues ended, durably recorded as
     /// `state` (`Done` or `Failed`).
     Provisioned {

@@ -37,6 +37,10 @@ pub enum SubmitError {
     /// sent and will not be.
     #[error("connection request failed: {0}")]
     ConnectionRequestFailed(ConnectionRequestOutcome),
+    /// The registry could not be read, so whether the device exists is
+    /// unknown; try again later.
+    #[error("registry unavailable: {0}")]
+    Unavailable(String),
     /// The ACS is not serving (stopped, or never started).
     #[error("the ACS is not running")]
     Stopped,

@@ -26,7 +26,11 @@ impl<S: Store> Engine<S> {
         };
         if let Some(user) = req.user {
             // Shared credentials bind to no device; a device's own bind to it.
-            if let Some(cred) = self.store.credential(user) {
+            let cred = match self.store.credential(user) {
+                Ok(c) => c,
+                Err(e) => return self.store_unreadable(&device, &e),
+            };
+            if let Some(cred) = cred {
                 if cred.device != device {
                     self.events.push_back(Event::IdentityRefused {
                         user: user.to_string(),
@@ -49,7 +53,10 @@ impl<S: Store> Engine<S> {
                 ..self.try_later()
             };
         }
-        let previous = self.device(&device);
+        let previous = match self.device(&device) {
+            Ok(p) => p,
+            Err(e) => return self.store_unreadable(&device, &e),
+        };
         let replay = previous.as_ref().is_some_and(|p| is_replay(p, &inform));
         let record = merge(previous, now, &device, env.version, &inform, replay);
         let Some(cookie) = random_hex(&mut self.random, 16) else {

@@ -91,7 +91,9 @@ impl<S: Store> Engine<S> {
         offer: Offer,
         answer: &Body<'_>,
     ) -> Option<CommitTicket> {
-        let mut record = self.device(device)?;
+        // Unreadable: the answer stays unrecorded and the offer is made
+        // again after the backoff, as for a lost answer.
+        let mut record = self.device(device).ok().flatten()?;
         match answer {
             // 1: applied, effective after the CPE commits or reboots.
             Body::SetParameterValuesResponse(r) if matches!(r.status, 0 | 1) => {
@@ -123,7 +125,7 @@ impl<S: Store> Engine<S> {
     /// a failure, so a CPE that drops the connection on it is not sent it
     /// again at once.
     pub(crate) fn provision_unanswered(&mut self, device: &DeviceKey, at: Duration) {
-        let Some(mut record) = self.device(device) else {
+        let Ok(Some(mut record)) = self.device(device) else {
             return;
         };
         record.provisioning = Provisioning::Failed { at, fault: None };

@@ -97,6 +97,9 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
                         "refused: informed as another device than its credentials'"
                     );
                 }
+                Event::StoreUnreadable { device, error } => {
+                    warn!(device = %device.endpoint_id(), %error, "registry unreadable: 503");
+                }
                 Event::SessionEnded { device, ok } => {
                     let counter = if ok {
                         &c.sessions_ok
@@ -192,7 +195,12 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
             }
         };
         let record = match self.engine.lock() {
-            Ok(e) => e.device(device),
+            Ok(e) => match e.device(device) {
+                Ok(r) => r,
+                Err(err) => {
+                    return ConnectionRequestOutcome::Local(format!("registry unreadable: {err}"))
+                }
+            },
             Err(_) => return wake::stopping(),
         };
         let span = self.span(device);
@@ -274,8 +282,10 @@ impl<S: Store + Clone + Send + Sync + 'static> Northbound for Shared<S> {
             return Err(SubmitError::Stopped);
         }
         let mut e = self.engine.lock().map_err(|_| SubmitError::Stopped)?;
-        if e.device(device).is_none() {
-            return Err(SubmitError::UnknownDevice);
+        match e.device(device) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(SubmitError::UnknownDevice),
+            Err(err) => return Err(SubmitError::Unavailable(err.to_string())),
         }
         let due = self.now().saturating_add(deadline);
         // Under the engine's lock: the RPC cannot be reported done before

@@ -46,13 +46,12 @@ impl Staging {
 impl<S: Store> Engine<S> {
     /// A device's record as the engine knows it: staged, being committed,
     /// or stored.
-    pub fn device(&self, key: &DeviceKey) -> Option<DeviceRecord> {
+    pub fn device(&self, key: &DeviceKey) -> Result<Option<DeviceRecord>, StoreError> {
         let s = &self.staging;
-        s.staged
-            .get(key)
-            .or_else(|| s.committing.get(key))
-            .cloned()
-            .or_else(|| self.store.get(key))
+        match s.staged.get(key).or_else(|| s.committing.get(key)) {
+            Some(r) => Ok(Some(r.clone())),
+            None => self.store.get(key),
+        }
     }
 
     /// Stages `record`. The reply of `session`'s exchange must wait for the
@@ -130,6 +129,18 @@ impl<S: Store> Engine<S> {
             result?;
         }
         Ok(())
+    }
+
+    /// The answer to an Inform whose device record could not be read.
+    pub(crate) fn store_unreadable(&mut self, device: &DeviceKey, error: &StoreError) -> Reply {
+        self.events.push_back(Event::StoreUnreadable {
+            device: device.clone(),
+            error: error.to_string(),
+        });
+        Reply {
+            device: Some(device.clone()),
+            ..self.try_later()
+        }
     }
 
     /// The answer instead of a reply whose commit failed or never came.

@@ -115,7 +115,10 @@ pub enum StoreError {
 /// Every method takes `&self` so that one writer can commit while the
 /// engine keeps reading.
 pub trait Store {
-    fn get(&self, key: &DeviceKey) -> Option<DeviceRecord>;
+    /// The device's record; `Ok(None)` only when there is none. A failed
+    /// read is an error, never "no record": a known device taken for a new
+    /// one would be provisioned again and lose what we hold for it.
+    fn get(&self, key: &DeviceKey) -> Result<Option<DeviceRecord>, StoreError>;
     fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError>;
     fn put(&self, record: DeviceRecord) -> Result<(), StoreError> {
         self.put_batch(std::slice::from_ref(&record))
@@ -126,16 +129,23 @@ pub trait Store {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// The per-device credentials whose user name is `username`.
-    fn credential(&self, username: &str) -> Option<DeviceCredential>;
+    /// The per-device credentials whose user name is `username`; a failed
+    /// read is an error, as for [`Store::get`].
+    fn credential(&self, username: &str) -> Result<Option<DeviceCredential>, StoreError>;
     /// Adds or replaces credentials in one commit. A device gets exactly
     /// the user names given here: names it had before are dropped, so a
     /// re-import rotates credentials rather than piling them up.
     fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError>;
+    /// Every USP agent's own state (subscriptions, controller settings), as
+    /// the northbound serialised it, keyed by endpoint ID.
+    fn agent_states(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// Replaces (`Some`) or removes (`None`) agents' states in one durable
+    /// commit.
+    fn put_agent_states(&self, states: &[(String, Option<Vec<u8>>)]) -> Result<(), StoreError>;
 }
 
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
-    fn get(&self, key: &DeviceKey) -> Option<DeviceRecord> {
+    fn get(&self, key: &DeviceKey) -> Result<Option<DeviceRecord>, StoreError> {
         (**self).get(key)
     }
     fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError> {
@@ -147,10 +157,16 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     fn all(&self) -> Result<Vec<DeviceRecord>, StoreError> {
         (**self).all()
     }
-    fn credential(&self, username: &str) -> Option<DeviceCredential> {
+    fn credential(&self, username: &str) -> Result<Option<DeviceCredential>, StoreError> {
         (**self).credential(username)
     }
     fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError> {
         (**self).put_credentials(credentials)
+    }
+    fn agent_states(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        (**self).agent_states()
+    }
+    fn put_agent_states(&self, states: &[(String, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        (**self).put_agent_states(states)
     }
 }

@@ -11,7 +11,9 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 struct Inner {
     devices: Map<DeviceKey, DeviceRecord>,
     credentials: Map<String, DeviceCredential>,
+    agents: std::collections::BTreeMap<String, Vec<u8>>,
     failing: bool,
+    failing_reads: bool,
     batches: usize,
 }
 
@@ -44,6 +46,13 @@ impl MemoryStore {
         }
     }
 
+    /// From now on every read fails (`true`) or works again (`false`).
+    pub fn set_failing_reads(&self, failing: bool) {
+        if let Ok(mut inner) = self.lock() {
+            inner.failing_reads = failing;
+        }
+    }
+
     /// Successful `put_batch` calls so far: one per commit.
     pub fn batches(&self) -> usize {
         self.lock().map_or(0, |i| i.batches)
@@ -51,8 +60,12 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn get(&self, key: &DeviceKey) -> Option<DeviceRecord> {
-        self.lock().ok()?.devices.get(key).cloned()
+    fn get(&self, key: &DeviceKey) -> Result<Option<DeviceRecord>, StoreError> {
+        let inner = self.lock()?;
+        if inner.failing_reads {
+            return Err(StoreError::Unavailable("reads disabled".into()));
+        }
+        Ok(inner.devices.get(key).cloned())
     }
 
     fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError> {
@@ -77,8 +90,12 @@ impl Store for MemoryStore {
         Ok(all)
     }
 
-    fn credential(&self, username: &str) -> Option<DeviceCredential> {
-        self.lock().ok()?.credentials.get(username).cloned()
+    fn credential(&self, username: &str) -> Result<Option<DeviceCredential>, StoreError> {
+        let inner = self.lock()?;
+        if inner.failing_reads {
+            return Err(StoreError::Unavailable("reads disabled".into()));
+        }
+        Ok(inner.credentials.get(username).cloned())
     }
 
     fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError> {
@@ -92,6 +109,32 @@ impl Store for MemoryStore {
             .retain(|_, c| !devices.contains(&&c.device));
         for c in credentials {
             inner.credentials.insert(c.username.clone(), c.clone());
+        }
+        Ok(())
+    }
+
+    fn agent_states(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let inner = self.lock()?;
+        if inner.failing_reads {
+            return Err(StoreError::Unavailable("reads disabled".into()));
+        }
+        Ok(inner
+            .agents
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn put_agent_states(&self, states: &[(String, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if inner.failing {
+            return Err(StoreError::Unavailable("writes disabled".into()));
+        }
+        for (eid, state) in states {
+            match state {
+                Some(bytes) => inner.agents.insert(eid.clone(), bytes.clone()),
+                None => inner.agents.remove(eid),
+            };
         }
         Ok(())
     }

@@ -17,6 +17,9 @@ const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
 /// authentication path looks up).
 const CREDENTIALS: TableDefinition<&str, &[u8]> = TableDefinition::new("credentials");
 
+/// Each USP agent's own state, opaque to the store, keyed by endpoint ID.
+const AGENTS: TableDefinition<&str, &[u8]> = TableDefinition::new("agents");
+
 /// The page cache `cwmp2usp run` uses unless told otherwise.
 pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
@@ -55,6 +58,7 @@ impl RedbStore {
         let tx = db.begin_write().map_err(unavailable)?;
         tx.open_table(DEVICES).map_err(unavailable)?;
         tx.open_table(CREDENTIALS).map_err(unavailable)?;
+        tx.open_table(AGENTS).map_err(unavailable)?;
         tx.commit().map_err(unavailable)?;
         let count = {
             let rx = db.begin_read().map_err(unavailable)?;
@@ -76,12 +80,14 @@ impl RedbStore {
 }
 
 impl Store for RedbStore {
-    fn get(&self, key: &DeviceKey) -> Option<DeviceRecord> {
-        let rx = self.db.begin_read().ok()?;
-        let table = rx.open_table(DEVICES).ok()?;
+    fn get(&self, key: &DeviceKey) -> Result<Option<DeviceRecord>, StoreError> {
+        let rx = self.db.begin_read().map_err(unavailable)?;
+        let table = rx.open_table(DEVICES).map_err(unavailable)?;
         let k = key_text(key);
-        let guard = table.get(k.as_str()).ok()??;
-        Self::decode(&k, guard.value()).ok()
+        match table.get(k.as_str()).map_err(unavailable)? {
+            Some(guard) => Self::decode(&k, guard.value()).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn put_batch(&self, records: &[DeviceRecord]) -> Result<(), StoreError> {
@@ -120,11 +126,13 @@ impl Store for RedbStore {
         Ok(out)
     }
 
-    fn credential(&self, username: &str) -> Option<DeviceCredential> {
-        let rx = self.db.begin_read().ok()?;
-        let table = rx.open_table(CREDENTIALS).ok()?;
-        let guard = table.get(username).ok()??;
-        Self::decode(username, guard.value()).ok()
+    fn credential(&self, username: &str) -> Result<Option<DeviceCredential>, StoreError> {
+        let rx = self.db.begin_read().map_err(unavailable)?;
+        let table = rx.open_table(CREDENTIALS).map_err(unavailable)?;
+        match table.get(username).map_err(unavailable)? {
+            Some(guard) => Self::decode(username, guard.value()).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn put_credentials(&self, credentials: &[DeviceCredential]) -> Result<(), StoreError> {
@@ -150,6 +158,32 @@ impl Store for RedbStore {
                 table
                     .insert(c.username.as_str(), value.as_slice())
                     .map_err(unavailable)?;
+            }
+        }
+        tx.commit().map_err(unavailable)
+    }
+
+    fn agent_states(&self) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let rx = self.db.begin_read().map_err(unavailable)?;
+        let table = rx.open_table(AGENTS).map_err(unavailable)?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(unavailable)? {
+            let (k, v) = entry.map_err(unavailable)?;
+            out.push((k.value().to_string(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn put_agent_states(&self, states: &[(String, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut table = tx.open_table(AGENTS).map_err(unavailable)?;
+            for (eid, state) in states {
+                match state {
+                    Some(bytes) => table.insert(eid.as_str(), bytes.as_slice()),
+                    None => table.remove(eid.as_str()),
+                }
+                .map_err(unavailable)?;
             }
         }
         tx.commit().map_err(unavailable)
@@ -201,10 +235,10 @@ mod tests {
         }
         let s = open(&dir);
         assert_eq!(s.len(), 2);
-        let one = s.get(&key("SN1")).unwrap();
+        let one = s.get(&key("SN1")).unwrap().unwrap();
         assert_eq!(one.last_events, ["2 PERIODIC"]);
-        assert_eq!(s.get(&key("SN2")), Some(record("SN2")));
-        assert_eq!(s.get(&key("SN3")), None);
+        assert_eq!(s.get(&key("SN2")).unwrap(), Some(record("SN2")));
+        assert_eq!(s.get(&key("SN3")).unwrap(), None);
         let serials: Vec<String> = s.all().unwrap().into_iter().map(|r| r.key.serial).collect();
         assert_eq!(serials, ["SN1", "SN2"]);
     }
@@ -231,7 +265,7 @@ mod tests {
         }
         let s = open(&dir);
         assert_eq!(s.len(), 50);
-        let one = s.get(&key("SN1")).unwrap();
+        let one = s.get(&key("SN1")).unwrap().unwrap();
         assert!(one.has_connection_request_credentials());
         assert_eq!(
             one.provisioning,
@@ -239,7 +273,7 @@ mod tests {
                 at: Duration::from_secs(7)
             }
         );
-        assert_eq!(s.get(&key("SN50")), Some(record("SN50")));
+        assert_eq!(s.get(&key("SN50")).unwrap(), Some(record("SN50")));
     }
 
     #[test]
@@ -262,7 +296,7 @@ mod tests {
             .insert(key_text(&key("SN1")).as_str(), bytes.as_slice())
             .unwrap();
         tx.commit().unwrap();
-        let read = s.get(&key("SN1")).unwrap();
+        let read = s.get(&key("SN1")).unwrap().unwrap();
         assert_eq!(read.provisioning, Provisioning::Needed);
         assert!(!read.has_connection_request_credentials());
     }
@@ -281,12 +315,19 @@ mod tests {
                 .unwrap();
         }
         let s = open(&dir);
-        assert_eq!(s.credential("a"), Some(cred("a", "pa", "SN1")));
-        assert_eq!(s.credential("c"), None);
+        assert_eq!(s.credential("a").unwrap(), Some(cred("a", "pa", "SN1")));
+        assert_eq!(s.credential("c").unwrap(), None);
         s.put_credentials(&[cred("a2", "new", "SN1")]).unwrap();
-        assert_eq!(s.credential("a"), None, "the old name of SN1 is gone");
-        assert_eq!(s.credential("a2").unwrap().password.expose(), "new");
-        assert_eq!(s.credential("b"), Some(cred("b", "pb", "SN2")));
+        assert_eq!(
+            s.credential("a").unwrap(),
+            None,
+            "the old name of SN1 is gone"
+        );
+        assert_eq!(
+            s.credential("a2").unwrap().unwrap().password.expose(),
+            "new"
+        );
+        assert_eq!(s.credential("b").unwrap(), Some(cred("b", "pb", "SN2")));
     }
 
     #[test]
@@ -306,5 +347,45 @@ mod tests {
         std::fs::write(&path, b"not a database at all, just text").unwrap();
         let err = RedbStore::open(&path).err().unwrap();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    }
+
+    #[test]
+    fn a_corrupt_record_is_an_error_not_a_missing_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open(&dir);
+        let tx = s.db.begin_write().unwrap();
+        tx.open_table(DEVICES)
+            .unwrap()
+            .insert(key_text(&key("SN1")).as_str(), b"{not json".as_slice())
+            .unwrap();
+        tx.commit().unwrap();
+        assert!(matches!(
+            s.get(&key("SN1")),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert_eq!(s.get(&key("SN2")).unwrap(), None);
+    }
+
+    #[test]
+    fn agent_states_survive_reopening_and_can_be_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = open(&dir);
+            s.put_agent_states(&[
+                ("os::A-1".into(), Some(b"one".to_vec())),
+                ("os::A-2".into(), Some(b"two".to_vec())),
+            ])
+            .unwrap();
+            s.put_agent_states(&[
+                ("os::A-1".into(), None),
+                ("os::A-2".into(), Some(b"2".to_vec())),
+            ])
+            .unwrap();
+        }
+        let s = open(&dir);
+        assert_eq!(
+            s.agent_states().unwrap(),
+            [("os::A-2".to_string(), b"2".to_vec())]
+        );
     }
 }

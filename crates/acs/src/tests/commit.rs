@@ -15,7 +15,7 @@ fn many_sessions_informs_share_one_commit() {
     assert!(tickets.windows(2).all(|w| w[0] < w[1]));
     // Staged: the engine sees the records, the store does not yet, and the
     // northbound hears nothing before they are durable.
-    assert!(e.device(&key("SN7")).is_some());
+    assert!(e.device(&key("SN7")).unwrap().is_some());
     assert_eq!(e.store().len(), 0);
     assert!(events(&mut e).is_empty());
 
@@ -26,7 +26,10 @@ fn many_sessions_informs_share_one_commit() {
     let late = e.handle(SEC, post(99, None, &inform_xml("LATE", &["1 BOOT"], "1")));
     assert!(late.commit.unwrap() > batch.upto);
     assert_eq!(e.poll_commit(), None);
-    assert!(e.device(&key("SN7")).is_some(), "visible while committing");
+    assert!(
+        e.device(&key("SN7")).unwrap().is_some(),
+        "visible while committing"
+    );
 
     let written = e.store().put_batch(&batch.records);
     e.commit_done(batch.upto, written);
@@ -63,7 +66,11 @@ fn a_failed_commit_forgets_the_session_and_the_cpe_can_retry() {
         (503, Some(30), true)
     );
     assert_eq!(e.open_sessions(), 0);
-    assert_eq!(e.device(&key("SN1")), None, "nothing of the Inform remains");
+    assert_eq!(
+        e.device(&key("SN1")).unwrap(),
+        None,
+        "nothing of the Inform remains"
+    );
     assert_eq!(
         events(&mut e),
         [crate::Event::SessionEnded {
@@ -81,7 +88,7 @@ fn a_failed_commit_forgets_the_session_and_the_cpe_can_retry() {
     let again = inform_with("SN1", &["1 BOOT"], "2", 1, "http://10.0.0.1:7547/cr");
     let r = send(&mut e, 2 * SEC, post(2, None, &again));
     assert_eq!(r.status, 200);
-    assert!(e.store().get(&key("SN1")).is_some());
+    assert!(e.store().get(&key("SN1")).unwrap().is_some());
     assert!(events(&mut e).contains(&crate::Event::Informed {
         device: key("SN1"),
         events: vec!["1 BOOT".into()],
@@ -119,4 +126,36 @@ fn too_many_pending_writes_turn_new_sessions_away() {
     e.commit_staged().unwrap();
     let fourth = e.handle(SEC, post(9, None, &inform_xml("SN9", &["2 PERIODIC"], "1")));
     assert_eq!(fourth.status, 200);
+}
+
+#[test]
+fn an_unreadable_registry_is_a_503_not_a_new_device() {
+    let mut e = engine();
+    let r = send(
+        &mut e,
+        SEC,
+        post(1, None, &inform_xml("SN1", &["1 BOOT"], "1")),
+    );
+    let cookie = r.set_cookie.unwrap();
+    let end = send(&mut e, SEC, post(1, Some(&cookie), b""));
+    assert_eq!((end.status, e.open_sessions()), (204, 0));
+    let stored = e.store().get(&key("SN1")).unwrap().unwrap();
+    events(&mut e);
+
+    // Taking SN1 for a new device would start it over from scratch; the
+    // CPE must come back later instead.
+    e.store().set_failing_reads(true);
+    let again = e.handle(
+        2 * SEC,
+        post(2, None, &inform_xml("SN1", &["2 PERIODIC"], "1")),
+    );
+    assert_eq!((again.status, again.retry_after), (503, Some(30)));
+    assert_eq!(again.commit, None, "nothing staged");
+    assert_eq!(e.open_sessions(), 0);
+    assert!(matches!(
+        events(&mut e).as_slice(),
+        [crate::Event::StoreUnreadable { device, .. }] if *device == key("SN1")
+    ));
+    e.store().set_failing_reads(false);
+    assert_eq!(e.store().get(&key("SN1")).unwrap().unwrap(), stored);
 }

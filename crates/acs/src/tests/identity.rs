@@ -94,7 +94,7 @@ fn a_devices_own_credentials_speak_only_for_that_device() {
     );
     assert_eq!((r.status, r.close, r.commit), (403, true, None));
     assert_eq!(e.open_sessions(), 0);
-    assert_eq!(e.device(&key("SN2")), None);
+    assert_eq!(e.device(&key("SN2")).unwrap(), None);
     assert_eq!(
         events(&mut e),
         [crate::Event::IdentityRefused {
@@ -128,7 +128,7 @@ fn a_replayed_inform_is_marked_and_changes_nothing() {
     );
     // Stored, but the InformResponse never reached the CPE.
     e.connection_closed(ConnId(1));
-    let stored = e.device(&key("SN1")).unwrap();
+    let stored = e.device(&key("SN1")).unwrap().unwrap();
     events(&mut e);
 
     let replay = inform_with("SN1", &["1 BOOT"], "2", 1, cr);
@@ -139,7 +139,7 @@ fn a_replayed_inform_is_marked_and_changes_nothing() {
         events: vec!["1 BOOT".into()],
         replay: true,
     }));
-    let after = e.device(&key("SN1")).unwrap();
+    let after = e.device(&key("SN1")).unwrap().unwrap();
     assert_eq!(after.last_inform, 5 * SEC);
     assert_eq!(
         DeviceRecord {
@@ -157,7 +157,7 @@ fn a_replayed_inform_is_marked_and_changes_nothing() {
     assert!(events(&mut e)
         .iter()
         .any(|ev| matches!(ev, crate::Event::Informed { replay: false, .. })));
-    let after = e.device(&key("SN1")).unwrap();
+    let after = e.device(&key("SN1")).unwrap().unwrap();
     assert_eq!(
         after.connection_request_url.as_deref(),
         Some("http://10.0.0.9:7547/cr")
@@ -196,7 +196,7 @@ fn a_replayed_bootstrap_does_not_undo_provisioning() {
     let cookie = r.set_cookie.unwrap();
     let r = send(&mut e, 2 * SEC, post(1, Some(&cookie), b""));
     assert_eq!(r.status, 204, "no second provisioning");
-    let kept = e.device(&key("SN1")).unwrap();
+    let kept = e.device(&key("SN1")).unwrap().unwrap();
     assert!(kept.has_connection_request_credentials());
     assert_eq!(kept.provisioning, Provisioning::Done { at: SEC });
 
@@ -204,7 +204,7 @@ fn a_replayed_bootstrap_does_not_undo_provisioning() {
     let fresh = inform_with("SN1", &events_, "3", 0, cr);
     let r = send(&mut e, 3 * SEC, post(2, None, &fresh));
     let cookie = r.set_cookie.unwrap();
-    let wiped = e.device(&key("SN1")).unwrap();
+    let wiped = e.device(&key("SN1")).unwrap().unwrap();
     assert!(!wiped.has_connection_request_credentials());
     let r = send(&mut e, 3 * SEC, post(2, Some(&cookie), b""));
     assert!(matches!(

@@ -154,7 +154,7 @@ fn inform_then_empty_post_is_a_whole_session() {
             },
         ]
     );
-    let stored = e.store().get(&key("SN1")).unwrap();
+    let stored = e.store().get(&key("SN1")).unwrap().unwrap();
     assert_eq!(stored.root, "Device.");
     assert_eq!(
         stored.connection_request_url.as_deref(),

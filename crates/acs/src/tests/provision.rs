@@ -61,7 +61,7 @@ fn a_new_device_gets_its_own_cr_credentials_and_periodic_settings() {
         let mut e = provisioning_engine();
         let mut cpe = cpe(model, sim::CpeConfig::default());
         boot_and_inform(&mut e, &mut cpe, 2);
-        let record = e.store().get(&sim_key(&cpe)).unwrap();
+        let record = e.store().get(&sim_key(&cpe)).unwrap().unwrap();
         assert_eq!(record.root, root);
         assert!(matches!(record.provisioning, Provisioning::Done { .. }));
         let on_cpe = |rel: &str| {
@@ -100,7 +100,7 @@ fn each_device_gets_different_credentials() {
         let mut cpe = sim::Cpe::new(cfg.clone(), profile.clone(), i);
         cpe.power_on(SEC);
         drive(&mut e, &mut cpe, SEC, u64::from(i));
-        let r = e.store().get(&sim_key(&cpe)).unwrap();
+        let r = e.store().get(&sim_key(&cpe)).unwrap().unwrap();
         let user = r.connection_request_username.unwrap();
         let pass = r.connection_request_password.unwrap().expose().to_string();
         assert!(seen.insert(user, pass).is_none());
@@ -116,7 +116,7 @@ fn a_refusal_is_recorded_and_retried_only_after_the_backoff_or_a_bootstrap() {
     faulty.fault_rpc.insert("SetParameterValues".into(), 9001);
     let mut cpe = cpe("tr181", faulty);
     let now = boot_and_inform(&mut e, &mut cpe, 3);
-    let record = e.store().get(&sim_key(&cpe)).unwrap();
+    let record = e.store().get(&sim_key(&cpe)).unwrap().unwrap();
     assert!(!record.has_connection_request_credentials());
     assert_eq!(
         record.provisioning,
@@ -137,7 +137,7 @@ fn a_refusal_is_recorded_and_retried_only_after_the_backoff_or_a_bootstrap() {
     let mut e2 = provisioning_engine();
     let mut cpe = cpe_fresh();
     boot_and_inform(&mut e2, &mut cpe, 0);
-    let first = e2.store().get(&sim_key(&cpe)).unwrap();
+    let first = e2.store().get(&sim_key(&cpe)).unwrap().unwrap();
     e2.submit(sim_key(&cpe), Body::FactoryReset, Duration::from_secs(7200))
         .unwrap();
     cpe.trigger(2 * SEC, sim::Trigger::Periodic);
@@ -146,7 +146,7 @@ fn a_refusal_is_recorded_and_retried_only_after_the_backoff_or_a_bootstrap() {
     let back = 10 * SEC;
     cpe.handle_timeout(back);
     assert_eq!(drive(&mut e2, &mut cpe, back, 61), [true]);
-    let again = e2.store().get(&sim_key(&cpe)).unwrap();
+    let again = e2.store().get(&sim_key(&cpe)).unwrap().unwrap();
     assert!(again.last_events.contains(&"0 BOOTSTRAP".to_string()));
     assert!(again.has_connection_request_credentials());
     assert_ne!(
@@ -172,7 +172,7 @@ fn an_unanswered_provisioning_counts_as_a_failure() {
     cpe.power_on(SEC);
     drive(&mut e, &mut cpe, SEC, 1);
     e.commit_staged().unwrap();
-    let record = e.store().get(&sim_key(&cpe)).unwrap();
+    let record = e.store().get(&sim_key(&cpe)).unwrap().unwrap();
     assert_eq!(
         record.provisioning,
         Provisioning::Failed {
@@ -201,7 +201,7 @@ fn provision_none_leaves_devices_untouched() {
         cpe.model().value("Device.ManagementServer.ParameterKey"),
         Some("")
     );
-    let record = e.store().get(&sim_key(&cpe)).unwrap();
+    let record = e.store().get(&sim_key(&cpe)).unwrap().unwrap();
     assert_eq!(record.provisioning, Provisioning::Needed);
     assert!(provisioned(&mut e).is_empty());
 }

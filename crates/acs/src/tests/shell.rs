@@ -74,9 +74,56 @@ async fn a_failing_commit_answers_503_and_the_retry_gets_through() {
     );
     assert!(head.contains("set-cookie: cwmp2usp-session="), "{head}");
     assert!(
-        store.get(&key("SN1")).is_some(),
+        store.get(&key("SN1")).unwrap().is_some(),
         "durable before the answer"
     );
     assert_eq!(counters.informs.load(Ordering::Relaxed), 1);
     served.abort();
+}
+
+#[tokio::test]
+async fn an_unreadable_registry_during_authentication_is_a_503_not_a_401() {
+    let store = Arc::new(MemoryStore::default());
+    let engine = Engine::new(EngineConfig::default(), store.clone());
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = ServerConfig {
+        auth: AuthMode::Basic,
+        user: "cpe".into(),
+        password: "pw".into(),
+        max_body: 64 * 1024,
+        read_timeout: Duration::from_secs(5),
+        allow_basic_over_http: true,
+        tls_handshake_timeout: Duration::from_secs(5),
+        wake: server::WakeConfig::default(),
+    };
+    tokio::spawn(server::serve(
+        server::Listeners {
+            plain: Some(listener),
+            tls: None,
+        },
+        engine,
+        config,
+        Arc::new(Counters::default()),
+    ));
+    let post = |body: Vec<u8>| async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Basic Y3BlOnB3\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(&body).await.unwrap();
+        let mut got = vec![0u8; 4096];
+        let n = s.read(&mut got).await.unwrap();
+        String::from_utf8_lossy(&got[..n]).to_ascii_lowercase()
+    };
+
+    store.set_failing_reads(true);
+    let head = post(inform_xml("SN1", &["1 BOOT"], "1")).await;
+    assert!(head.starts_with("http/1.1 503"), "{head}");
+    assert!(head.contains("retry-after: 30"), "{head}");
+    store.set_failing_reads(false);
+    let head = post(inform_xml("SN1", &["1 BOOT"], "2")).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
 }

@@ -56,7 +56,7 @@ fn informs(acs: &Acs) -> u64 {
 }
 
 fn record(acs: &Acs, device: &DeviceKey) -> Option<DeviceRecord> {
-    acs.store.get(device)
+    acs.store.get(device).unwrap()
 }
 
 /// Waits for the device's boot session to be over.
