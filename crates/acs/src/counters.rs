@@ -7,6 +7,8 @@ use crate::connreq::ConnectionRequestOutcome;
 /// Counters the shell keeps from the engine's events.
 #[derive(Debug, Default)]
 pub struct Counters {
+    /// Engine events a slow northbound listener never got.
+    pub events_dropped: AtomicU64,
     pub sessions_ok: AtomicU64,
     pub sessions_failed: AtomicU64,
     pub informs: AtomicU64,

@@ -75,6 +75,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Server<S> {
             commits: Commits::default(),
             spans: Mutex::default(),
             stopped: AtomicBool::new(false),
+            listener: Mutex::new(None),
         });
         Ok(Server { shared })
     }
@@ -82,6 +83,20 @@ impl<S: Store + Clone + Send + Sync + 'static> Server<S> {
     /// For the northbound side: submit RPCs, wake devices.
     pub fn handle(&self) -> AcsHandle {
         AcsHandle::new(self.shared.clone())
+    }
+
+    /// Every engine [`Event`](crate::Event) from now on (the last
+    /// subscriber wins), for the northbound side: `Informed` brings a
+    /// device's USP agent up. Up to `capacity` events wait for the
+    /// receiver; beyond, events are dropped and counted in
+    /// `Counters::events_dropped`, because CPE sessions must never wait on
+    /// the northbound.
+    pub fn subscribe(&self, capacity: usize) -> tokio::sync::mpsc::Receiver<crate::Event> {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+        if let Ok(mut l) = self.shared.listener.lock() {
+            *l = Some(tx);
+        }
+        rx
     }
 
     #[cfg(test)]

@@ -46,6 +46,8 @@ pub(crate) struct Shared<S> {
     /// to its end: at most one per open session.
     pub spans: Mutex<Map<DeviceKey, Span>>,
     pub stopped: AtomicBool,
+    /// Where the northbound hears of devices (see `Server::subscribe`).
+    pub listener: Mutex<Option<tokio::sync::mpsc::Sender<Event>>>,
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
@@ -64,6 +66,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
 
     pub fn drain_events(&self, engine: &mut Engine<S>) {
         while let Some(ev) = engine.poll_event() {
+            self.tell_listener(&ev);
             let c = &self.counters;
             match ev {
                 Event::Informed {
@@ -143,6 +146,20 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
                         _ => debug!(parent: &span, "provisioned"),
                     }
                 }
+            }
+        }
+    }
+
+    /// Never waits: this runs under the engine's lock. A listener that
+    /// falls behind by a whole channel loses events, counted, rather than
+    /// stalling every CPE session.
+    fn tell_listener(&self, ev: &Event) {
+        let Ok(listener) = self.listener.lock() else {
+            return;
+        };
+        if let Some(tx) = listener.as_ref() {
+            if tx.try_send(ev.clone()).is_err() {
+                self.counters.events_dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }

@@ -260,6 +260,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 "identity_refusals": c.identity_refusals.load(Ordering::Relaxed),
                 "tls_handshake_failures": c.tls_handshake_failures.load(Ordering::Relaxed),
                 "cpe_faults": c.cpe_faults.load(Ordering::Relaxed),
+                "events_dropped": c.events_dropped.load(Ordering::Relaxed),
                 "connection_requests": connection_requests,
             })
         );

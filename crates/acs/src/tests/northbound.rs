@@ -350,3 +350,44 @@ async fn failed_requests_are_logged_with_the_device_and_never_a_password() {
         assert!(!text.contains(secret), "{secret} logged:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_subscriber_hears_informs_once_durable_and_overflow_is_counted() {
+    let store = Arc::new(MemoryStore::default());
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counters = Arc::new(Counters::default());
+    let engine = Engine::new(EngineConfig::default(), store.clone());
+    let server = Server::new(engine, config(WakeConfig::default()), counters.clone()).unwrap();
+    let mut events = server.subscribe(1);
+    let served = tokio::spawn(server.serve(server::Listeners {
+        plain: Some(listener),
+        tls: None,
+    }));
+    let post = |serial: &'static str| async move {
+        let body = inform_xml(serial, &["1 BOOT"], "1");
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(&body).await.unwrap();
+        let mut got = vec![0u8; 4096];
+        let n = s.read(&mut got).await.unwrap();
+        assert!(got[..n].starts_with(b"HTTP/1.1 200"));
+    };
+    post("SN1").await;
+    let ev = tokio::time::timeout(WAIT, events.recv()).await.unwrap();
+    assert!(
+        matches!(&ev, Some(crate::Event::Informed { device, .. }) if *device == key("SN1")),
+        "{ev:?}"
+    );
+    assert!(store.get(&key("SN1")).unwrap().is_some(), "durable first");
+    // Nobody reads: the second Inform fills the one slot, the third's
+    // event is dropped and counted, and the CPE never waits for it.
+    post("SN2").await;
+    post("SN3").await;
+    assert!(counters.events_dropped.load(Ordering::Relaxed) >= 1);
+    served.abort();
+}
