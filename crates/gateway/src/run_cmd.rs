@@ -99,6 +99,8 @@ pub struct RunArgs {
     devices: crate::device_args::DeviceArgs,
     #[command(flatten)]
     wake: crate::wake_args::WakeArgs,
+    #[command(flatten)]
+    north: crate::north_args::NorthArgs,
 }
 
 /// A listening address, or none at all.

@@ -42,8 +42,8 @@ fn layered(cli: Command, path: &Path, args: &[OsString]) -> anyhow::Result<ArgMa
         .ok_or_else(|| anyhow!("no `{SUBCOMMAND}` command"))?;
     let defaults = file_defaults(run, path)?;
     let cli = cli.mut_subcommand(SUBCOMMAND, |mut run| {
-        for (key, value) in defaults {
-            run = run.mut_arg(key, |a| a.default_value(value));
+        for (key, values) in defaults {
+            run = run.mut_arg(key, |a| a.default_values(values));
         }
         run
     });
@@ -57,9 +57,10 @@ fn settings(run: &Command) -> impl Iterator<Item = &Arg> {
         .filter(|a| !matches!(a.get_id().as_str(), "config" | "help" | "version"))
 }
 
-/// Each key of the file with its value as command-line text, every one
-/// checked by its flag's own parser so a bad value names its key.
-fn file_defaults(run: &Command, path: &Path) -> anyhow::Result<Vec<(String, String)>> {
+/// Each key of the file with its values as command-line text (one, or
+/// several for an array given to a repeatable flag), every one checked by
+/// its flag's own parser so a bad value names its key.
+fn file_defaults(run: &Command, path: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let shown = path.display();
     let text = read_limited(path).with_context(|| format!("--config {shown}"))?;
     let table: toml::Table =
@@ -73,17 +74,38 @@ fn file_defaults(run: &Command, path: &Path) -> anyhow::Result<Vec<(String, Stri
                 known.join(", ")
             );
         };
-        let text = match value {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
-            _ => bail!("--config {shown}: key `{key}`: expected a string, number or boolean"),
+        let repeatable = matches!(arg.get_action(), clap::ArgAction::Append);
+        let texts = match value {
+            toml::Value::Array(items) if repeatable => items
+                .iter()
+                .map(scalar)
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    anyhow!("--config {shown}: key `{key}`: expected an array of strings")
+                })?,
+            toml::Value::Array(_) => {
+                bail!("--config {shown}: key `{key}`: takes one value, not an array")
+            }
+            v => vec![scalar(v).ok_or_else(|| {
+                anyhow!("--config {shown}: key `{key}`: expected a string, number or boolean")
+            })?],
         };
-        check(arg, &text).map_err(|why| anyhow!("--config {shown}: key `{key}`: {why}"))?;
-        out.push((key.clone(), text));
+        for text in &texts {
+            check(arg, text).map_err(|why| anyhow!("--config {shown}: key `{key}`: {why}"))?;
+        }
+        out.push((key.clone(), texts));
     }
     Ok(out)
+}
+
+fn scalar(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(s) => Some(s.clone()),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(f) => Some(f.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// Runs `text` through `arg`'s parser, as clap would for a default.

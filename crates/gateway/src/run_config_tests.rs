@@ -153,10 +153,14 @@ fn file_mistakes_are_errors_that_name_the_key() {
             "allow_basic_over_http = \"maybe\"\n",
             "allow_basic_over_http",
         ),
+        ("max_body = [1, 2]\n", "takes one value, not an array"),
         (
-            "max_body = [1, 2]\n",
+            "max_body = { a = 1 }\n",
             "expected a string, number or boolean",
         ),
+        ("controller = [1]\n", "invalid value"),
+        ("controller = [[\"x\"]]\n", "expected an array of strings"),
+        ("controller = [\"no-eid\"]\n", "EID=TOPIC"),
         ("[cwmp]\nlisten = 1\n", "unknown key `cwmp`"),
         ("read_timeout = \n", "c.toml"),
     ];
@@ -187,4 +191,23 @@ fn every_setting_has_its_environment_variable() {
             arg.get_id()
         );
     }
+}
+
+#[test]
+fn a_repeatable_setting_takes_an_array() {
+    let (_dir, path) = write("controller = [\"proto::a=usp/a\", \"proto::b=stomp:/queue/b\"]\n");
+    let m = parse(&path, &[]).unwrap();
+    let run = m.subcommand_matches(SUBCOMMAND).unwrap();
+    let got: Vec<&crate::north_args::ControllerArg> = run.get_many("controller").unwrap().collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].endpoint_id, "proto::b");
+    // The command line still wins over the file.
+    let m = parse(&path, &["--controller", "proto::c=usp/c"]).unwrap();
+    let run = m.subcommand_matches(SUBCOMMAND).unwrap();
+    assert_eq!(
+        run.get_many::<crate::north_args::ControllerArg>("controller")
+            .unwrap()
+            .count(),
+        1
+    );
 }
