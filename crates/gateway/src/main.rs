@@ -16,6 +16,8 @@ mod north_args;
 mod run_cmd;
 mod run_config;
 mod sim_cmd;
+mod usp_cmd;
+mod usp_link;
 mod wake_args;
 
 use std::process::ExitCode;
@@ -63,6 +65,9 @@ enum Command {
     Connreq(Box<connreq_cmd::ConnreqArgs>),
     /// Manage the CPE's own CWMP credentials in a stopped `run`'s registry.
     Credentials(credentials_cmd::CredentialsArgs),
+    /// Act as a USP controller for one request: send it to an agent over
+    /// WebSocket or MQTT 5 and print the answer as JSON.
+    Usp(Box<usp_cmd::UspArgs>),
 }
 
 /// Logs go to stderr, so that the JSON lines commands print on stdout
@@ -111,6 +116,13 @@ fn main() -> ExitCode {
             finish("credentials", credentials_cmd::run(&args).map(|()| true))
         }
         Command::Sim(args) => finish("sim", sim_cmd::run(&args).map(|()| true)),
+        Command::Usp(args) => finish(
+            "usp",
+            usp_cmd::run(&args).map(|text| {
+                println!("{text}");
+                true
+            }),
+        ),
     }
 }
 
