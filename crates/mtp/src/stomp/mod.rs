@@ -1,0 +1,2 @@
+//! STOMP 1.2 MTP.
+pub mod frame;
