@@ -320,6 +320,7 @@ async fn a_second_session_of_the_same_controller_replaces_the_first() {
 }
 
 #[tokio::test]
+#[allow(clippy::result_large_err)] // tungstenite's callback type
 async fn client_mode_offers_subprotocol_and_eid_and_reconnects() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -292,11 +292,11 @@ impl Decoder {
                 self.buf.advance(body_at);
                 self.skip = Skip::Bytes(len);
                 self.nul_from = 0;
-                return Ok(Some(Item::Oversized {
+                Ok(Some(Item::Oversized {
                     command,
                     headers,
                     length,
-                }));
+                }))
             }
             Some(len) => {
                 if self.buf.len() < body_at + len + 1 {

@@ -70,6 +70,8 @@ async fn serve(shared: Arc<Shared>, tcp: TcpStream) -> Result<(), String> {
     }
 }
 
+// The error type is tungstenite's callback contract, not ours to box.
+#[allow(clippy::result_large_err)]
 async fn upgrade<S>(shared: Arc<Shared>, stream: S) -> Result<(), String>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -92,6 +94,7 @@ where
     Ok(())
 }
 
+#[allow(clippy::result_large_err)]
 fn on_request(
     shared: &Shared,
     req: &Request,
