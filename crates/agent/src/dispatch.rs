@@ -114,7 +114,7 @@ fn operate(view: &View<'_>, o: &Operate) -> Option<Answer> {
         .filter(|l| matches!(schema.node(l.node).kind, Kind::Command(_)))
         .map(|l| {
             msg::operate_failure(
-                format!("{}()", l.path(schema)),
+                l.path(schema),
                 ErrorCode::CommandFailure,
                 "command not supported by this agent yet",
             )

@@ -47,7 +47,8 @@ impl Loc {
         n.object().is_some() && self.inst.len() == n.depth
     }
 
-    /// The instantiated path (objects end in `.`; items carry no `()`/`!`).
+    /// The instantiated path (objects end in `.`, commands in `()`, events
+    /// in `!`).
     pub fn path(&self, schema: &Schema) -> String {
         schema.render(self.node, &self.inst)
     }
