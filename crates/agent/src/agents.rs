@@ -17,7 +17,11 @@ use crate::local::{self, AgentConfig, LocalAgent, NotifType, Snapshot, View};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Send this encoded Record over the MTP named by `to`.
-    Send { agent: String, to: ReplyTo, record: Bytes },
+    Send {
+        agent: String,
+        to: ReplyTo,
+        record: Bytes,
+    },
     /// The agent's persistent state changed: store this snapshot and hand
     /// it back to [`Agents::restore`] after a restart.
     Persist { agent: String, snapshot: Snapshot },
@@ -161,8 +165,12 @@ impl Agents {
             .map(|s| {
                 let recipient = s.recipient.and_then(|c| {
                     use crate::dm::Data;
-                    let known = view.instances("Device.LocalAgent.Controller.{i}.", &[]).contains(&c);
-                    known.then(|| view.value("Device.LocalAgent.Controller.{i}.EndpointID", &[c])).flatten()
+                    let known = view
+                        .instances("Device.LocalAgent.Controller.{i}.", &[])
+                        .contains(&c);
+                    known
+                        .then(|| view.value("Device.LocalAgent.Controller.{i}.EndpointID", &[c]))
+                        .flatten()
                 });
                 SubscriptionView {
                     instance: s.instance,

@@ -49,7 +49,11 @@ pub fn route(schema: &Schema, path: &str) -> Route {
 }
 
 fn foreign_get(path: &str) -> RequestedPathResult {
-    msg::get_path_err(path, ErrorCode::InvalidPath, "not in this agent's supported data model")
+    msg::get_path_err(
+        path,
+        ErrorCode::InvalidPath,
+        "not in this agent's supported data model",
+    )
 }
 
 /// Answers a request; `None` when no answer is due (Operate with
@@ -83,9 +87,10 @@ pub fn request(view: &mut View<'_>, req: &ReqType) -> Option<Answer> {
         ReqType::Operate(o) => return operate(view, o),
         // Notify, Register and Deregister go from an agent to a
         // controller, never the other way.
-        ReqType::Notify(_) | ReqType::Register(_) | ReqType::Deregister(_) => {
-            Answer::error(ErrorCode::MessageNotSupported, "an agent does not take this message")
-        }
+        ReqType::Notify(_) | ReqType::Register(_) | ReqType::Deregister(_) => Answer::error(
+            ErrorCode::MessageNotSupported,
+            "an agent does not take this message",
+        ),
     })
 }
 
@@ -99,7 +104,10 @@ fn operate(view: &View<'_>, o: &Operate) -> Option<Answer> {
         Err(e) => return Some(Answer::error(ErrorCode::InvalidPathSyntax, e.to_string())),
     };
     if route(schema, &o.command) == Route::Remote {
-        return Some(Answer::error(ErrorCode::InvalidPath, "not in this agent's supported data model"));
+        return Some(Answer::error(
+            ErrorCode::InvalidPath,
+            "not in this agent's supported data model",
+        ));
     }
     let r = match resolve(schema, view, &path) {
         Ok(r) => r,

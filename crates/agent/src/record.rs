@@ -66,7 +66,13 @@ fn maybe_request(m: &Msg) -> bool {
 impl Agents {
     /// Handles one Record an MTP delivered for `agent_eid`; `reply` is where
     /// the MTP says answers go.
-    pub fn handle_record(&mut self, agent_eid: &str, bytes: &[u8], reply: ReplyTo, now: SystemTime) -> Vec<Action> {
+    pub fn handle_record(
+        &mut self,
+        agent_eid: &str,
+        bytes: &[u8],
+        reply: ReplyTo,
+        now: SystemTime,
+    ) -> Vec<Action> {
         if !self.agents.contains_key(agent_eid) {
             return Vec::new();
         }
@@ -102,7 +108,12 @@ impl Agents {
         }
         if let Err(e) = m.validate() {
             if maybe_request(&m) {
-                return vec![answer(msg::error(m.msg_id(), ErrorCode::InvalidArguments, e.to_string(), vec![]))];
+                return vec![answer(msg::error(
+                    m.msg_id(),
+                    ErrorCode::InvalidArguments,
+                    e.to_string(),
+                    vec![],
+                ))];
             }
             return Vec::new();
         }
@@ -173,7 +184,9 @@ impl Agents {
         let mut out = Vec::new();
         const C: &str = "Device.LocalAgent.Controller.{i}.";
         for c in view.instances(C, &[]) {
-            let get = |item: &str, inst: &[u32]| view.value(&format!("{C}{item}"), inst).unwrap_or_default();
+            let get = |item: &str, inst: &[u32]| {
+                view.value(&format!("{C}{item}"), inst).unwrap_or_default()
+            };
             if get("Enable", &[c]) != "true" {
                 continue;
             }
@@ -183,7 +196,9 @@ impl Agents {
             }
             for m in view.instances(&format!("{C}MTP.{{i}}."), &[c]) {
                 let at = [c, m];
-                if get("MTP.{i}.Enable", &at) != "true" || get("MTP.{i}.Protocol", &at) != link.protocol() {
+                if get("MTP.{i}.Enable", &at) != "true"
+                    || get("MTP.{i}.Protocol", &at) != link.protocol()
+                {
                     continue;
                 }
                 let (r, to) = match link {
@@ -199,7 +214,9 @@ impl Agents {
                         let r = record::mqtt_connect(&eid, agent_eid, v, subscribed_topic);
                         (r, ReplyTo::Mqtt { topic })
                     }
-                    LinkUp::Stomp { subscribed_destination } => {
+                    LinkUp::Stomp {
+                        subscribed_destination,
+                    } => {
                         let destination = get("MTP.{i}.STOMP.Destination", &at);
                         let r = record::stomp_connect(&eid, agent_eid, subscribed_destination);
                         (r, ReplyTo::Stomp { destination })

@@ -12,7 +12,12 @@ fn get(paths: &[&str], depth: u32) -> Vec<RequestedPathResult> {
     get_on(&mut a, &eid, paths, depth)
 }
 
-fn get_on(a: &mut agent::Agents, eid: &str, paths: &[&str], depth: u32) -> Vec<RequestedPathResult> {
+fn get_on(
+    a: &mut agent::Agents,
+    eid: &str,
+    paths: &[&str],
+    depth: u32,
+) -> Vec<RequestedPathResult> {
     let m = ask(a, eid, &msg::get("g1", paths.iter().copied(), depth));
     match resp(&m) {
         RespType::GetResp(g) => g.req_path_results.clone(),
@@ -21,7 +26,10 @@ fn get_on(a: &mut agent::Agents, eid: &str, paths: &[&str], depth: u32) -> Vec<R
 }
 
 fn paths(r: &RequestedPathResult) -> Vec<&str> {
-    r.resolved_path_results.iter().map(|x| x.resolved_path.as_str()).collect()
+    r.resolved_path_results
+        .iter()
+        .map(|x| x.resolved_path.as_str())
+        .collect()
 }
 
 fn add_subscription(a: &mut agent::Agents, eid: &str, from: &str, id: &str, enable: bool) {
@@ -72,14 +80,29 @@ fn max_depth_counts_object_levels() {
 
 #[test]
 fn parameter_paths_resolve_to_their_object() {
-    let r = get(&["Device.LocalAgent.EndpointID", "Device.LocalAgent.Controller.2.MTP.1.STOMP.Destination"], 0);
+    let r = get(
+        &[
+            "Device.LocalAgent.EndpointID",
+            "Device.LocalAgent.Controller.2.MTP.1.STOMP.Destination",
+        ],
+        0,
+    );
     assert_eq!(r.len(), 2);
     assert_eq!(r[0].requested_path, "Device.LocalAgent.EndpointID");
     assert_eq!(r[0].err_code, 0);
-    assert_eq!(r[0].resolved_path_results, vec![msg::resolved("Device.LocalAgent.", [("EndpointID", "os::00D09E-SN1")])]);
+    assert_eq!(
+        r[0].resolved_path_results,
+        vec![msg::resolved(
+            "Device.LocalAgent.",
+            [("EndpointID", "os::00D09E-SN1")]
+        )]
+    );
     assert_eq!(
         r[1].resolved_path_results,
-        vec![msg::resolved("Device.LocalAgent.Controller.2.MTP.1.STOMP.", [("Destination", "/queue/controller-2")])]
+        vec![msg::resolved(
+            "Device.LocalAgent.Controller.2.MTP.1.STOMP.",
+            [("Destination", "/queue/controller-2")]
+        )]
     );
 }
 
@@ -101,23 +124,60 @@ fn errors_per_path_in_request_order() {
     // 9 does not exist (R-GET.0), no such name, bad syntax, foreign path,
     // fine, `=` is not an operator, not a param/object path.
     assert_eq!(codes, [7026, 7026, 7008, 7026, 0, 7008, 7026]);
-    assert!(r.iter().all(|x| x.err_code == 0 || x.resolved_path_results.is_empty()));
+    assert!(r
+        .iter()
+        .all(|x| x.err_code == 0 || x.resolved_path_results.is_empty()));
     assert_eq!(r[4].resolved_path_results.len(), 2);
-    assert!(r.iter().filter(|x| x.err_code != 0).all(|x| !x.err_msg.is_empty()));
+    assert!(r
+        .iter()
+        .filter(|x| x.err_code != 0)
+        .all(|x| !x.err_msg.is_empty()));
 }
 
 #[test]
 fn search_expressions() {
     let (mut a, eid) = setup();
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.[EndpointID==\"proto::controller-2\"].Alias"], 0);
-    assert_eq!(r[0].resolved_path_results, vec![msg::resolved("Device.LocalAgent.Controller.2.", [("Alias", "cpe-2")])]);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Controller.[EndpointID==\"proto::controller-2\"].Alias"],
+        0,
+    );
+    assert_eq!(
+        r[0].resolved_path_results,
+        vec![msg::resolved(
+            "Device.LocalAgent.Controller.2.",
+            [("Alias", "cpe-2")]
+        )]
+    );
     // && of two conditions, numeric comparison on an unsignedInt.
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.[Enable==true&&MTPNumberOfEntries>1].EndpointID"], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Controller.[Enable==true&&MTPNumberOfEntries>1].EndpointID"],
+        0,
+    );
     assert_eq!(paths(&r[0]), ["Device.LocalAgent.Controller.2."]);
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.[MTPNumberOfEntries>=1 && Enable==true]."], 1);
-    assert_eq!(paths(&r[0]), ["Device.LocalAgent.Controller.1.", "Device.LocalAgent.Controller.2."]);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Controller.[MTPNumberOfEntries>=1 && Enable==true]."],
+        1,
+    );
+    assert_eq!(
+        paths(&r[0]),
+        [
+            "Device.LocalAgent.Controller.1.",
+            "Device.LocalAgent.Controller.2."
+        ]
+    );
     // Zero matches: success, nothing (R-MSG.4a).
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.[Alias==\"none\"]."], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Controller.[Alias==\"none\"]."],
+        0,
+    );
     assert_eq!((r[0].err_code, r[0].resolved_path_results.len()), (0, 0));
     // Operators the type does not allow, constants of the wrong kind.
     for bad in [
@@ -132,23 +192,47 @@ fn search_expressions() {
         assert_eq!(r[0].err_code, 7008, "{bad}");
     }
     // A parameter the table does not have, and entering a child table.
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.[Nope==1].", "Device.LocalAgent.Controller.[MTP.Order==1]."], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &[
+            "Device.LocalAgent.Controller.[Nope==1].",
+            "Device.LocalAgent.Controller.[MTP.Order==1].",
+        ],
+        0,
+    );
     assert_eq!(r[0].err_code, 7026);
     assert_ne!(r[1].err_code, 0);
     // ~= on a list parameter.
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.[SupportedProtocols~=\"STOMP\"].EndpointID"], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.[SupportedProtocols~=\"STOMP\"].EndpointID"],
+        0,
+    );
     assert_eq!(r[0].err_code, 7026, "LocalAgent is not a table");
 }
 
 #[test]
 fn wildcard_with_search_and_unique_keys() {
     let (mut a, eid) = setup();
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.*.MTP.[Protocol==\"MQTT\"].MQTT.Topic"], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Controller.*.MTP.[Protocol==\"MQTT\"].MQTT.Topic"],
+        0,
+    );
     assert_eq!(
         r[0].resolved_path_results,
         vec![
-            msg::resolved("Device.LocalAgent.Controller.1.MTP.1.MQTT.", [("Topic", "usp/controller/1")]),
-            msg::resolved("Device.LocalAgent.Controller.2.MTP.2.MQTT.", [("Topic", "usp/controller/2")]),
+            msg::resolved(
+                "Device.LocalAgent.Controller.1.MTP.1.MQTT.",
+                [("Topic", "usp/controller/1")]
+            ),
+            msg::resolved(
+                "Device.LocalAgent.Controller.2.MTP.2.MQTT.",
+                [("Topic", "usp/controller/2")]
+            ),
         ]
     );
     // Unique-key addressing with the (Recipient, ID) key of Subscription.
@@ -160,7 +244,13 @@ fn wildcard_with_search_and_unique_keys() {
         &["Device.LocalAgent.Subscription.[Recipient==\"Device.LocalAgent.Controller.1\"&&ID==\"s-1\"].Enable"],
         0,
     );
-    assert_eq!(r[0].resolved_path_results, vec![msg::resolved("Device.LocalAgent.Subscription.2.", [("Enable", "false")])]);
+    assert_eq!(
+        r[0].resolved_path_results,
+        vec![msg::resolved(
+            "Device.LocalAgent.Subscription.2.",
+            [("Enable", "false")]
+        )]
+    );
 }
 
 #[test]
@@ -168,7 +258,12 @@ fn reference_following() {
     let (mut a, eid) = setup();
     add_subscription(&mut a, &eid, C2, "s-1", true);
     add_subscription(&mut a, &eid, C1, "s-2", true);
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Subscription.*.Recipient+.EndpointID"], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Subscription.*.Recipient+.EndpointID"],
+        0,
+    );
     assert_eq!(
         r[0].resolved_path_results,
         vec![
@@ -179,18 +274,52 @@ fn reference_following() {
     // #1+ is the same as +; a search through a reference inside the
     // expression; a reference to something outside the schema matches
     // nothing.
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Subscription.1.Recipient#1+.Alias"], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Subscription.1.Recipient#1+.Alias"],
+        0,
+    );
     assert_eq!(paths(&r[0]), ["Device.LocalAgent.Controller.2."]);
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Subscription.[Recipient+.EndpointID==\"proto::controller-1\"].ID"], 0);
-    assert_eq!(r[0].resolved_path_results, vec![msg::resolved("Device.LocalAgent.Subscription.2.", [("ID", "s-2")])]);
-    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Subscription.*.ReferenceList+.Foo"], 0);
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Subscription.[Recipient+.EndpointID==\"proto::controller-1\"].ID"],
+        0,
+    );
+    assert_eq!(
+        r[0].resolved_path_results,
+        vec![msg::resolved(
+            "Device.LocalAgent.Subscription.2.",
+            [("ID", "s-2")]
+        )]
+    );
+    let r = get_on(
+        &mut a,
+        &eid,
+        &["Device.LocalAgent.Subscription.*.ReferenceList+.Foo"],
+        0,
+    );
     assert_eq!((r[0].err_code, r[0].resolved_path_results.len()), (0, 0));
 }
 
 #[test]
 fn table_paths_and_partial_paths() {
-    let r = get(&["Device.LocalAgent.Controller.", "Device.LocalAgent.Request.", "Device."], 1);
-    assert_eq!(paths(&r[0]), ["Device.LocalAgent.Controller.1.", "Device.LocalAgent.Controller.2."]);
+    let r = get(
+        &[
+            "Device.LocalAgent.Controller.",
+            "Device.LocalAgent.Request.",
+            "Device.",
+        ],
+        1,
+    );
+    assert_eq!(
+        paths(&r[0]),
+        [
+            "Device.LocalAgent.Controller.1.",
+            "Device.LocalAgent.Controller.2."
+        ]
+    );
     assert_eq!(r[1].err_code, 0);
     assert!(r[1].resolved_path_results.is_empty());
     assert_eq!(paths(&r[2]), ["Device."]);

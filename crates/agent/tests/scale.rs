@@ -23,7 +23,10 @@ fn ten_thousand_agents() {
     let before = rss_bytes();
     let mut eids = Vec::with_capacity(N);
     for i in 0..N {
-        eids.push(a.add("00D09E", "IGD", &format!("SN{i:06}"), IdScheme::Os, t0()).unwrap());
+        eids.push(
+            a.add("00D09E", "IGD", &format!("SN{i:06}"), IdScheme::Os, t0())
+                .unwrap(),
+        );
     }
     let after = rss_bytes();
     assert_eq!(a.len(), N);
@@ -33,18 +36,29 @@ fn ten_thousand_agents() {
         eids[0].len()
     );
     if let (Some(b), Some(x)) = (before, after) {
-        println!("RSS grew by {} bytes for {N} agents: ~{} bytes per agent", x.saturating_sub(b), x.saturating_sub(b) / N);
+        println!(
+            "RSS grew by {} bytes for {N} agents: ~{} bytes per agent",
+            x.saturating_sub(b),
+            x.saturating_sub(b) / N
+        );
     }
     // Every agent answers for itself only.
     for eid in eids.iter().step_by(997) {
         let m = msg::get("g", ["Device.LocalAgent.EndpointID"], 0);
         let out = a.handle_record(eid, &record_from(C1, eid, &m), reply_to(), t0());
-        let [Action::Send { record, .. }] = out.as_slice() else { panic!() };
-        let (rec, msg) = crosscheck(record);
-        assert_eq!(&rec.from_id, eid);
-        let Some(usp::proto::usp::response::RespType::GetResp(g)) = msg.as_ref().and_then(|m| m.response()) else {
+        let [Action::Send { record, .. }] = out.as_slice() else {
             panic!()
         };
-        assert_eq!(&g.req_path_results[0].resolved_path_results[0].result_params["EndpointID"], eid);
+        let (rec, msg) = crosscheck(record);
+        assert_eq!(&rec.from_id, eid);
+        let Some(usp::proto::usp::response::RespType::GetResp(g)) =
+            msg.as_ref().and_then(|m| m.response())
+        else {
+            panic!()
+        };
+        assert_eq!(
+            &g.req_path_results[0].resolved_path_results[0].result_params["EndpointID"],
+            eid
+        );
     }
 }

@@ -61,7 +61,9 @@ pub fn add(schema: &Schema, data: &mut dyn Data, req: &Add) -> Answer {
 fn result(obj: &CreateObject, s: operation_status::OperStatus) -> CreatedObjectResult {
     CreatedObjectResult {
         requested_path: obj.obj_path.clone(),
-        oper_status: Some(OperationStatus { oper_status: Some(s) }),
+        oper_status: Some(OperationStatus {
+            oper_status: Some(s),
+        }),
     }
 }
 
@@ -70,9 +72,13 @@ fn create(
     data: &mut dyn Data,
     obj: &CreateObject,
 ) -> Result<Vec<operation_status::OperationSuccess>, ObjFailure> {
-    let path = Path::parse(&obj.obj_path).map_err(|e| ObjFailure::path(ErrorCode::InvalidPathSyntax, e.to_string()))?;
+    let path = Path::parse(&obj.obj_path)
+        .map_err(|e| ObjFailure::path(ErrorCode::InvalidPathSyntax, e.to_string()))?;
     if path.kind != PathKind::Object {
-        return Err(ObjFailure::path(ErrorCode::ObjectNotATable, "Add takes a table path"));
+        return Err(ObjFailure::path(
+            ErrorCode::ObjectNotATable,
+            "Add takes a table path",
+        ));
     }
     let r = resolve(schema, &*data, &path).map_err(|e| match e {
         ResolveError::NotInstantiated(m) => ObjFailure::path(ErrorCode::ObjectDoesNotExist, m),
@@ -82,10 +88,16 @@ fn create(
     for table in r.locs {
         let node = schema.node(table.node);
         if !table.is_table(schema) {
-            return Err(ObjFailure::path(ErrorCode::ObjectNotATable, format!("{} is not a table", table.path(schema))));
+            return Err(ObjFailure::path(
+                ErrorCode::ObjectNotATable,
+                format!("{} is not a table", table.path(schema)),
+            ));
         }
         if !node.object().is_some_and(|o| o.writable) {
-            return Err(ObjFailure::path(ErrorCode::ObjectNotCreatable, format!("{} is read-only", table.path(schema))));
+            return Err(ObjFailure::path(
+                ErrorCode::ObjectNotCreatable,
+                format!("{} is read-only", table.path(schema)),
+            ));
         }
         let n = data
             .add(&node.path, &table.inst)

@@ -31,7 +31,10 @@ pub fn delete(schema: &Schema, data: &mut dyn Data, req: &Delete) -> Answer {
                 if req.allow_partial {
                     data.commit();
                 }
-                results.push(result(requested, operation_status::OperStatus::OperSuccess(ok)));
+                results.push(result(
+                    requested,
+                    operation_status::OperStatus::OperSuccess(ok),
+                ));
             }
             Err(f) => {
                 data.rollback();
@@ -42,7 +45,10 @@ pub fn delete(schema: &Schema, data: &mut dyn Data, req: &Delete) -> Answer {
                     err_code: f.code.as_u32(),
                     err_msg: f.msg,
                 };
-                results.push(result(requested, operation_status::OperStatus::OperFailure(fail)));
+                results.push(result(
+                    requested,
+                    operation_status::OperStatus::OperFailure(fail),
+                ));
             }
         }
     }
@@ -57,7 +63,9 @@ pub fn delete(schema: &Schema, data: &mut dyn Data, req: &Delete) -> Answer {
 fn result(requested: &str, s: operation_status::OperStatus) -> DeletedObjectResult {
     DeletedObjectResult {
         requested_path: requested.to_owned(),
-        oper_status: Some(OperationStatus { oper_status: Some(s) }),
+        oper_status: Some(OperationStatus {
+            oper_status: Some(s),
+        }),
     }
 }
 
@@ -67,19 +75,28 @@ fn delete_path(
     requested: &str,
     allow_partial: bool,
 ) -> Result<operation_status::OperationSuccess, ObjFailure> {
-    let path = Path::parse(requested).map_err(|e| ObjFailure::path(ErrorCode::InvalidPathSyntax, e.to_string()))?;
+    let path = Path::parse(requested)
+        .map_err(|e| ObjFailure::path(ErrorCode::InvalidPathSyntax, e.to_string()))?;
     if path.kind != PathKind::Object {
-        return Err(ObjFailure::path(ErrorCode::InvalidPath, "Delete takes object instance paths"));
+        return Err(ObjFailure::path(
+            ErrorCode::InvalidPath,
+            "Delete takes object instance paths",
+        ));
     }
     let r = match resolve(schema, &*data, &path) {
         Ok(r) => r,
-        Err(ResolveError::NotInstantiated(_)) => return Ok(operation_status::OperationSuccess::default()),
+        Err(ResolveError::NotInstantiated(_)) => {
+            return Ok(operation_status::OperationSuccess::default())
+        }
         Err(e) => return Err(ObjFailure::path(e.code(), e.message())),
     };
     let mut ok = operation_status::OperationSuccess::default();
     for loc in r.locs {
         let node = schema.node(loc.node);
-        let Some(o) = node.object().filter(|o| o.multi && loc.inst.len() == node.depth) else {
+        let Some(o) = node
+            .object()
+            .filter(|o| o.multi && loc.inst.len() == node.depth)
+        else {
             return Err(ObjFailure::path(
                 ErrorCode::ObjectNotATable,
                 format!("{} is not a table instance", loc.path(schema)),

@@ -25,7 +25,12 @@ pub fn get(schema: &Schema, data: &dyn Data, req: &Get) -> Answer {
 }
 
 /// One requested path of a Get.
-pub fn get_path(schema: &Schema, data: &dyn Data, requested: &str, max_depth: u32) -> RequestedPathResult {
+pub fn get_path(
+    schema: &Schema,
+    data: &dyn Data,
+    requested: &str,
+    max_depth: u32,
+) -> RequestedPathResult {
     let path = match Path::parse(requested) {
         Ok(p) => p,
         Err(e) => return msg::get_path_err(requested, ErrorCode::InvalidPathSyntax, e.to_string()),
@@ -60,13 +65,23 @@ pub fn get_path(schema: &Schema, data: &dyn Data, requested: &str, max_depth: u3
                 let mut inst = loc.inst.clone();
                 for n in data.instances(&node.path, &loc.inst) {
                     inst.push(n);
-                    walk(schema, data, &Loc::new(loc.node, inst.clone()), depth, &mut out);
+                    walk(
+                        schema,
+                        data,
+                        &Loc::new(loc.node, inst.clone()),
+                        depth,
+                        &mut out,
+                    );
                     inst.pop();
                 }
             }
             Kind::Object(_) => walk(schema, data, loc, depth, &mut out),
             Kind::Command(_) | Kind::Event(_) => {
-                return msg::get_path_err(requested, ErrorCode::InvalidPath, "not a parameter or object path")
+                return msg::get_path_err(
+                    requested,
+                    ErrorCode::InvalidPath,
+                    "not a parameter or object path",
+                )
             }
         }
     }
@@ -74,7 +89,13 @@ pub fn get_path(schema: &Schema, data: &dyn Data, requested: &str, max_depth: u3
 }
 
 /// Emits `obj` and its sub-objects down to `depth` levels.
-fn walk(schema: &Schema, data: &dyn Data, obj: &Loc, depth: u32, out: &mut Vec<ResolvedPathResult>) {
+fn walk(
+    schema: &Schema,
+    data: &dyn Data,
+    obj: &Loc,
+    depth: u32,
+    out: &mut Vec<ResolvedPathResult>,
+) {
     if depth == 0 || out.len() >= MAX_RESOLVED {
         return;
     }

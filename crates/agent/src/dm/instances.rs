@@ -24,10 +24,17 @@ pub fn get_instances(schema: &Schema, data: &dyn Data, req: &GetInstances) -> An
     }))
 }
 
-fn one(schema: &Schema, data: &dyn Data, requested: &str, first_level_only: bool) -> RequestedPathResult {
+fn one(
+    schema: &Schema,
+    data: &dyn Data,
+    requested: &str,
+    first_level_only: bool,
+) -> RequestedPathResult {
     let path = match Path::parse(requested) {
         Ok(p) => p,
-        Err(e) => return msg::instances_err(requested, ErrorCode::InvalidPathSyntax, e.to_string()),
+        Err(e) => {
+            return msg::instances_err(requested, ErrorCode::InvalidPathSyntax, e.to_string())
+        }
     };
     if path.kind != PathKind::Object {
         return msg::instances_err(requested, ErrorCode::ObjectNotATable, "not an object path");
@@ -81,7 +88,9 @@ fn table(schema: &Schema, data: &dyn Data, t: &Loc, first: bool, out: &mut Vec<C
 /// through without counting as a level.
 fn children(schema: &Schema, data: &dyn Data, obj: &Loc, first: bool, out: &mut Vec<CurrInstance>) {
     for &c in &schema.node(obj.node).children {
-        let Some(o) = schema.node(c).object() else { continue };
+        let Some(o) = schema.node(c).object() else {
+            continue;
+        };
         let loc = Loc::new(c, obj.inst.clone());
         if o.multi {
             table(schema, data, &loc, first, out);

@@ -86,7 +86,9 @@ impl ResolveError {
 
     pub fn message(&self) -> &str {
         match self {
-            ResolveError::Syntax(m) | ResolveError::Invalid(m) | ResolveError::NotInstantiated(m) => m,
+            ResolveError::Syntax(m)
+            | ResolveError::Invalid(m)
+            | ResolveError::NotInstantiated(m) => m,
         }
     }
 }
@@ -106,7 +108,11 @@ fn resolve_at(
     let root = schema.root();
     match path.segments.first() {
         Some(Segment::Name(n)) if *n == schema.node(root).name => {}
-        _ => return Err(ResolveError::Invalid(format!("{path} is not in the supported data model"))),
+        _ => {
+            return Err(ResolveError::Invalid(format!(
+                "{path} is not in the supported data model"
+            )))
+        }
     }
     let w = Walker {
         schema,
@@ -144,7 +150,9 @@ impl Walker<'_> {
                 match seg {
                     Segment::Name(name) => {
                         if loc.is_table(s) {
-                            return Err(self.invalid("an instance identifier must follow a table name"));
+                            return Err(
+                                self.invalid("an instance identifier must follow a table name")
+                            );
                         }
                         let Some(child) = s.child(loc.node, name) else {
                             if lenient {
@@ -152,18 +160,21 @@ impl Walker<'_> {
                             }
                             return Err(self.invalid(&format!("no {name} here")));
                         };
-                        let ok = match (&s.node(child).kind, last, self.path.kind) {
-                            (Kind::Object(_), false, _) | (Kind::Object(_), true, PathKind::Object) => true,
-                            (Kind::Param(_), true, PathKind::Parameter)
-                            | (Kind::Command(_), true, PathKind::Command)
-                            | (Kind::Event(_), true, PathKind::Event) => true,
-                            _ => false,
-                        };
+                        let ok = matches!(
+                            (&s.node(child).kind, last, self.path.kind),
+                            (Kind::Object(_), false, _)
+                                | (Kind::Object(_), true, PathKind::Object)
+                                | (Kind::Param(_), true, PathKind::Parameter)
+                                | (Kind::Command(_), true, PathKind::Command)
+                                | (Kind::Event(_), true, PathKind::Event)
+                        );
                         if !ok {
                             if lenient {
                                 continue;
                             }
-                            return Err(self.invalid(&format!("{name} is not of the kind the path names")));
+                            return Err(
+                                self.invalid(&format!("{name} is not of the kind the path names"))
+                            );
                         }
                         next.push(Loc::new(child, loc.inst.clone()));
                     }
@@ -172,11 +183,15 @@ impl Walker<'_> {
                             if lenient {
                                 continue;
                             }
-                            return Err(self.invalid("an instance identifier after a name that is not a table"));
+                            return Err(self.invalid(
+                                "an instance identifier after a name that is not a table",
+                            ));
                         }
                         self.select(loc, seg, &mut next)?;
                     }
-                    Segment::Placeholder => return Err(self.invalid("{i} only belongs in GetSupportedDM")),
+                    Segment::Placeholder => {
+                        return Err(self.invalid("{i} only belongs in GetSupportedDM"))
+                    }
                     Segment::Reference { name, index } => {
                         let param = s
                             .child(loc.node, name)
@@ -243,9 +258,13 @@ impl Walker<'_> {
             return;
         }
         let value = read_param(self.schema, self.data, param, inst).unwrap_or_default();
-        let items: Vec<&str> = value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+        let items: Vec<&str> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
         let chosen: Vec<&str> = match index.item() {
-            Some(n) => items.get(n as usize - 1).copied().into_iter().collect(),
+            Some(n) => (n as usize).checked_sub(1).and_then(|i| items.get(i)).copied().into_iter().collect(),
             None => items,
         };
         for item in chosen {
@@ -287,16 +306,23 @@ impl Walker<'_> {
             for loc in &cur {
                 match seg {
                     Segment::Name(n) => {
-                        let Some(c) = s.child(loc.node, n) else { continue };
+                        let Some(c) = s.child(loc.node, n) else {
+                            continue;
+                        };
                         let node = s.node(c);
                         match (&node.kind, last) {
                             (Kind::Param(_), true) => next.push(Loc::new(c, loc.inst.clone())),
-                            (Kind::Object(o), false) if !o.multi => next.push(Loc::new(c, loc.inst.clone())),
+                            (Kind::Object(o), false) if !o.multi => {
+                                next.push(Loc::new(c, loc.inst.clone()))
+                            }
                             _ => {}
                         }
                     }
                     Segment::Reference { name, index } => {
-                        if let Some(p) = s.child(loc.node, name).filter(|&p| s.node(p).param().is_some()) {
+                        if let Some(p) = s
+                            .child(loc.node, name)
+                            .filter(|&p| s.node(p).param().is_some())
+                        {
                             self.follow(p, &loc.inst, *index, &mut next);
                         }
                     }
@@ -325,13 +351,18 @@ fn dedup(v: &mut Vec<Loc>) {
 /// entering a child table, and the operator suits its type.
 fn check_expr(schema: &Schema, table: NodeId, expr: &Expr) -> Result<(), ResolveError> {
     for c in &expr.0 {
-        if c.param.iter().any(|s| matches!(s, Segment::Reference { .. })) {
+        if c.param
+            .iter()
+            .any(|s| matches!(s, Segment::Reference { .. }))
+        {
             continue;
         }
         let mut node = table;
         for (i, seg) in c.param.iter().enumerate() {
             let Segment::Name(n) = seg else {
-                return Err(ResolveError::Syntax(format!("bad expression component {c}")));
+                return Err(ResolveError::Syntax(format!(
+                    "bad expression component {c}"
+                )));
             };
             let Some(child) = schema.child(node, n) else {
                 return Err(ResolveError::Invalid(format!("{c}: no parameter {n} here")));
@@ -343,9 +374,15 @@ fn check_expr(schema: &Schema, table: NodeId, expr: &Expr) -> Result<(), Resolve
                 }
                 (Kind::Object(o), false) if !o.multi => {}
                 (Kind::Object(o), false) if o.multi => {
-                    return Err(ResolveError::Syntax(format!("{c}: an expression may not enter a child table")))
+                    return Err(ResolveError::Syntax(format!(
+                        "{c}: an expression may not enter a child table"
+                    )))
                 }
-                _ => return Err(ResolveError::Invalid(format!("{c}: {n} is not a parameter"))),
+                _ => {
+                    return Err(ResolveError::Invalid(format!(
+                        "{c}: {n} is not a parameter"
+                    )))
+                }
             }
             node = child;
         }

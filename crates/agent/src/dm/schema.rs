@@ -213,7 +213,13 @@ impl Schema {
         Ok(s)
     }
 
-    fn add_row(&mut self, path: &str, ty: &str, access: &str, flags: &[&str]) -> Result<(), String> {
+    fn add_row(
+        &mut self,
+        path: &str,
+        ty: &str,
+        access: &str,
+        flags: &[&str],
+    ) -> Result<(), String> {
         let flag = |name: &str| flags.contains(&name);
         let value = |name: &str| {
             flags
@@ -231,11 +237,7 @@ impl Schema {
         };
         let (parent_path, name, kind) = if ty == "object" {
             let multi = path.ends_with(".{i}.");
-            let base = if multi {
-                &path[..path.len() - 4]
-            } else {
-                path
-            };
+            let base = if multi { &path[..path.len() - 4] } else { path };
             let trimmed = base.strip_suffix('.').ok_or("object path without '.'")?;
             let (parent, name) = match trimmed.rfind('.') {
                 Some(d) => (&trimmed[..=d], &trimmed[d + 1..]),
@@ -246,7 +248,11 @@ impl Schema {
                     k.split(';')
                         .map(|set| KeySet {
                             functional: !set.starts_with('~'),
-                            names: set.trim_start_matches('~').split(',').map(str::to_owned).collect(),
+                            names: set
+                                .trim_start_matches('~')
+                                .split(',')
+                                .map(str::to_owned)
+                                .collect(),
                         })
                         .collect()
                 })
@@ -440,7 +446,8 @@ Device.B.P\tboolean\treadWrite\t\n";
 
     #[test]
     fn rejects_bad_rows() {
-        let bad = "path\ttype\taccess\tflags\nDevice.\tobject\treadOnly\t\nDevice.Y\tfloat\treadOnly\t\n";
+        let bad =
+            "path\ttype\taccess\tflags\nDevice.\tobject\treadOnly\t\nDevice.Y\tfloat\treadOnly\t\n";
         assert_eq!(Schema::parse(bad, "", &|_| true).unwrap_err().line, 3);
         assert!(Schema::parse("nothing", "", &|_| true).is_err());
     }

@@ -46,13 +46,19 @@ impl ObjFailure {
     /// `param_errs`, path-level ones keep their code.
     pub(crate) fn into_error(self, requested: &str) -> Answer {
         let (code, param_errs) = if self.params.is_empty() {
-            let pe = vec![usp::msg::param_error(requested, self.code, self.msg.clone())];
+            let pe = vec![usp::msg::param_error(
+                requested,
+                self.code,
+                self.msg.clone(),
+            )];
             (self.code, pe)
         } else {
             let pe: Vec<ParamError> = self
                 .params
                 .iter()
-                .map(|(obj, name, code, msg)| usp::msg::param_error(format!("{obj}{name}"), *code, msg.clone()))
+                .map(|(obj, name, code, msg)| {
+                    usp::msg::param_error(format!("{obj}{name}"), *code, msg.clone())
+                })
                 .collect();
             (ErrorCode::InvalidArguments, pe)
         };
@@ -79,11 +85,12 @@ pub fn set(schema: &Schema, data: &mut dyn Data, req: &Set) -> Answer {
                 if req.allow_partial {
                     data.commit();
                 }
-                results.push(result(obj, operation_status::OperStatus::OperSuccess(
-                    operation_status::OperationSuccess {
+                results.push(result(
+                    obj,
+                    operation_status::OperStatus::OperSuccess(operation_status::OperationSuccess {
                         updated_inst_results: insts,
-                    },
-                )));
+                    }),
+                ));
             }
             Err(f) => {
                 data.rollback();
@@ -91,13 +98,14 @@ pub fn set(schema: &Schema, data: &mut dyn Data, req: &Set) -> Answer {
                     return f.into_error(&obj.obj_path);
                 }
                 let failures = instance_failures(&f);
-                results.push(result(obj, operation_status::OperStatus::OperFailure(
-                    operation_status::OperationFailure {
+                results.push(result(
+                    obj,
+                    operation_status::OperStatus::OperFailure(operation_status::OperationFailure {
                         err_code: f.code.as_u32(),
                         err_msg: f.msg,
                         updated_inst_failures: failures,
-                    },
-                )));
+                    }),
+                ));
             }
         }
     }
@@ -112,7 +120,9 @@ pub fn set(schema: &Schema, data: &mut dyn Data, req: &Set) -> Answer {
 fn result(obj: &UpdateObject, s: operation_status::OperStatus) -> UpdatedObjectResult {
     UpdatedObjectResult {
         requested_path: obj.obj_path.clone(),
-        oper_status: Some(OperationStatus { oper_status: Some(s) }),
+        oper_status: Some(OperationStatus {
+            oper_status: Some(s),
+        }),
     }
 }
 
@@ -140,9 +150,13 @@ fn update_object(
     data: &mut dyn Data,
     obj: &UpdateObject,
 ) -> Result<Vec<UpdatedInstanceResult>, ObjFailure> {
-    let path = Path::parse(&obj.obj_path).map_err(|e| ObjFailure::path(ErrorCode::InvalidPathSyntax, e.to_string()))?;
+    let path = Path::parse(&obj.obj_path)
+        .map_err(|e| ObjFailure::path(ErrorCode::InvalidPathSyntax, e.to_string()))?;
     if path.kind != PathKind::Object {
-        return Err(ObjFailure::path(ErrorCode::InvalidPath, "Set takes an object path"));
+        return Err(ObjFailure::path(
+            ErrorCode::InvalidPath,
+            "Set takes an object path",
+        ));
     }
     let r = resolve(schema, &*data, &path).map_err(|e| match e {
         ResolveError::NotInstantiated(m) => ObjFailure::path(ErrorCode::ObjectDoesNotExist, m),
@@ -151,7 +165,10 @@ fn update_object(
     let mut out = Vec::new();
     for loc in r.locs {
         if !loc.is_object(schema) {
-            return Err(ObjFailure::path(ErrorCode::InvalidPath, "Set takes object instances, not a table"));
+            return Err(ObjFailure::path(
+                ErrorCode::InvalidPath,
+                "Set takes object instances, not a table",
+            ));
         }
         let mut done = BTreeMap::new();
         let mut soft = Vec::new();
@@ -161,7 +178,9 @@ fn update_object(
                 Ok(()) => {
                     done.insert(s.param.clone(), s.value.clone());
                 }
-                Err((code, msg)) if s.required => hard.push((loc.path(schema), s.param.clone(), code, msg)),
+                Err((code, msg)) if s.required => {
+                    hard.push((loc.path(schema), s.param.clone(), code, msg))
+                }
                 Err((code, msg)) => soft.push(ParameterError {
                     param: s.param.clone(),
                     err_code: code.as_u32(),
@@ -170,8 +189,15 @@ fn update_object(
             }
         }
         if hard.is_empty() {
-            if let Some(keys) = table_of(schema, &loc).and_then(|t| duplicate_key(schema, &*data, t, &loc.inst)) {
-                let p = (loc.path(schema), keys.clone(), ErrorCode::ValueConflict, "duplicate unique key".to_owned());
+            if let Some(keys) =
+                table_of(schema, &loc).and_then(|t| duplicate_key(schema, &*data, t, &loc.inst))
+            {
+                let p = (
+                    loc.path(schema),
+                    keys.clone(),
+                    ErrorCode::ValueConflict,
+                    "duplicate unique key".to_owned(),
+                );
                 hard.push(p);
             }
         }
@@ -208,7 +234,12 @@ pub(crate) fn write_param(
     v: &str,
     creating: bool,
 ) -> Result<(), (ErrorCode, String)> {
-    let unsupported = || (ErrorCode::UnsupportedParameter, format!("{rel} is not a parameter of this object"));
+    let unsupported = || {
+        (
+            ErrorCode::UnsupportedParameter,
+            format!("{rel} is not a parameter of this object"),
+        )
+    };
     let mut node = obj.node;
     let mut names = rel.split('.').peekable();
     let param = loop {
@@ -235,7 +266,10 @@ pub(crate) fn write_param(
         }
     };
     if !writable {
-        return Err((ErrorCode::ParameterReadOnly, format!("{rel} is not writable")));
+        return Err((
+            ErrorCode::ParameterReadOnly,
+            format!("{rel} is not writable"),
+        ));
     }
     value::check(p, v)?;
     data.set(&n.path, &obj.inst, v).map_err(|r| (r.code, r.msg))

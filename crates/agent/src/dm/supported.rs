@@ -47,7 +47,10 @@ pub fn find_node(schema: &Schema, path: &Path) -> Option<NodeId> {
                 node = schema.child(node, n)?;
                 awaiting_instance = schema.node(node).is_table();
             }
-            Segment::Instance(_) | Segment::Wildcard | Segment::Placeholder | Segment::Search(_)
+            Segment::Instance(_)
+            | Segment::Wildcard
+            | Segment::Placeholder
+            | Segment::Search(_)
                 if awaiting_instance =>
             {
                 awaiting_instance = false;
@@ -71,7 +74,11 @@ fn one(schema: &Schema, req: &GetSupportedDm, requested: &str) -> RequestedObjec
         Err(e) => return err(requested, ErrorCode::InvalidPathSyntax, e.to_string()),
     };
     let Some(node) = find_node(schema, &path) else {
-        return err(requested, ErrorCode::InvalidPath, format!("{requested} is not in the supported data model"));
+        return err(
+            requested,
+            ErrorCode::InvalidPath,
+            format!("{requested} is not in the supported data model"),
+        );
     };
     let mut objs = Vec::new();
     let n = schema.node(node);
@@ -119,7 +126,13 @@ fn header(schema: &Schema, obj: NodeId) -> SupportedObjectResult {
 }
 
 /// One object's entry; with `only`, just that one item of it.
-fn describe(schema: &Schema, req: &GetSupportedDm, obj: NodeId, only: Option<NodeId>, out: &mut Vec<SupportedObjectResult>) {
+fn describe(
+    schema: &Schema,
+    req: &GetSupportedDm,
+    obj: NodeId,
+    only: Option<NodeId>,
+    out: &mut Vec<SupportedObjectResult>,
+) {
     let mut r = header(schema, obj);
     let n = schema.node(obj);
     for &c in &n.children {
@@ -144,13 +157,19 @@ fn describe(schema: &Schema, req: &GetSupportedDm, obj: NodeId, only: Option<Nod
                     command_name: format!("{}()", child.name),
                     input_arg_names: cmd.input.clone(),
                     output_arg_names: cmd.output.clone(),
-                    command_type: if cmd.is_async { CmdType::CmdAsync } else { CmdType::CmdSync } as i32,
+                    command_type: if cmd.is_async {
+                        CmdType::CmdAsync
+                    } else {
+                        CmdType::CmdSync
+                    } as i32,
                 })
             }
-            Kind::Event(e) if req.return_events || only.is_some() => r.supported_events.push(SupportedEventResult {
-                event_name: format!("{}!", child.name),
-                arg_names: e.args.clone(),
-            }),
+            Kind::Event(e) if req.return_events || only.is_some() => {
+                r.supported_events.push(SupportedEventResult {
+                    event_name: format!("{}!", child.name),
+                    arg_names: e.args.clone(),
+                })
+            }
             _ => {}
         }
     }

@@ -15,14 +15,21 @@ pub fn check(p: &Param, v: &str) -> Result<(), (ErrorCode, String)> {
         if v.is_empty() {
             return Ok(());
         }
-        return v.split(',').try_for_each(|item| check_one(p.ty, item.trim()));
+        return v
+            .split(',')
+            .try_for_each(|item| check_one(p.ty, item.trim()));
     }
     check_one(p.ty, v)
 }
 
 fn check_one(ty: ParamType, v: &str) -> Result<(), (ErrorCode, String)> {
     let bad_type = |what: &str| Err((ErrorCode::InvalidType, format!("{v:?} is not {what}")));
-    let range = |what: &str| Err((ErrorCode::InvalidValue, format!("{v:?} is out of range for {what}")));
+    let range = |what: &str| {
+        Err((
+            ErrorCode::InvalidValue,
+            format!("{v:?} is out of range for {what}"),
+        ))
+    };
     let int = |s: &str| -> Option<i128> {
         let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
         if digits.is_empty() || digits.len() > 30 || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -63,15 +70,17 @@ fn check_one(ty: ParamType, v: &str) -> Result<(), (ErrorCode, String)> {
             }
         }
         ParamType::HexBinary => {
-            if v.len() % 2 == 0 && v.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if v.len().is_multiple_of(2) && v.bytes().all(|b| b.is_ascii_hexdigit()) {
                 Ok(())
             } else {
                 bad_type("hexBinary")
             }
         }
         ParamType::Base64 => {
-            let ok = v.len() % 4 == 0
-                && v.trim_end_matches('=').bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+            let ok = v.len().is_multiple_of(4)
+                && v.trim_end_matches('=')
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
                 && v.len() - v.trim_end_matches('=').len() <= 2;
             if ok {
                 Ok(())
@@ -103,7 +112,13 @@ pub fn compare_numbers(a: &str, b: &str) -> Option<Ordering> {
 /// optional fraction, `Z` or `±hh:mm` or no zone), or `None`.
 pub fn parse_date_time(v: &str) -> Option<i64> {
     let b = v.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -128,7 +143,11 @@ pub fn parse_date_time(v: &str) -> Option<i64> {
     }
     let offset = match rest {
         "" | "Z" => 0,
-        z if z.len() == 6 && z.is_ascii() && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+        z if z.len() == 6
+            && z.is_ascii()
+            && (z.starts_with('+') || z.starts_with('-'))
+            && &z[3..4] == ":" =>
+        {
             let hh: i64 = z[1..3].parse().ok()?;
             let mm: i64 = z[4..6].parse().ok()?;
             let o = hh * 3600 + mm * 60;
@@ -146,7 +165,10 @@ pub fn parse_date_time(v: &str) -> Option<i64> {
 /// `YYYY-MM-DDThh:mm:ssZ` for a point in time (before the epoch: the
 /// epoch; TR-181's "unknown" is 0001-01-01T00:00:00Z, not used here).
 pub fn format_date_time(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs();
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
     let secs = i64::try_from(secs).unwrap_or(i64::MAX / 2);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
@@ -178,7 +200,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 /// A type's zero value, what an unset parameter reads.
@@ -211,7 +241,10 @@ mod tests {
         assert!(check(&ui, "42").is_ok());
         assert_eq!(check(&ui, "abc").unwrap_err().0, ErrorCode::InvalidType);
         assert_eq!(check(&ui, "-1").unwrap_err().0, ErrorCode::InvalidValue);
-        assert_eq!(check(&ui, "4294967296").unwrap_err().0, ErrorCode::InvalidValue);
+        assert_eq!(
+            check(&ui, "4294967296").unwrap_err().0,
+            ErrorCode::InvalidValue
+        );
         assert!(check(&p(ParamType::Int, false), "-5").is_ok());
         let b = p(ParamType::Boolean, false);
         assert!(check(&b, "true").is_ok() && check(&b, "0").is_ok());

@@ -50,9 +50,18 @@ pub struct ControllerConfig {
 /// How to reach a controller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ControllerMtp {
-    Mqtt { topic: String },
-    WebSocket { host: String, port: u16, path: String, encryption: bool },
-    Stomp { destination: String },
+    Mqtt {
+        topic: String,
+    },
+    WebSocket {
+        host: String,
+        port: u16,
+        path: String,
+        encryption: bool,
+    },
+    Stomp {
+        destination: String,
+    },
 }
 
 impl ControllerMtp {
@@ -96,16 +105,14 @@ impl AgentConfig {
             let m = c.mtps.get(idx(*inst.get(1)?)?)?;
             return controller_mtp_value(m, item);
         }
-        Some(
-            match item {
-                "EndpointID" => c.endpoint_id.clone(),
-                "Enable" => "true".into(),
-                "AssignedRole" => c.assigned_role.clone(),
-                "USPNotifRetryMinimumWaitInterval" => "5".into(),
-                "USPNotifRetryIntervalMultiplier" => "2000".into(),
-                _ => return None,
-            },
-        )
+        Some(match item {
+            "EndpointID" => c.endpoint_id.clone(),
+            "Enable" => "true".into(),
+            "AssignedRole" => c.assigned_role.clone(),
+            "USPNotifRetryMinimumWaitInterval" => "5".into(),
+            "USPNotifRetryIntervalMultiplier" => "2000".into(),
+            _ => return None,
+        })
     }
 }
 
@@ -114,7 +121,9 @@ fn mtp_value(m: &AgentMtp, item: &str, eid: &str) -> Option<String> {
         ("Enable", _) => "true".into(),
         ("Status", _) => "Up".into(),
         ("Protocol", _) => m.protocol().into(),
-        ("MQTT.ResponseTopicConfigured", AgentMtp::Mqtt { response_topic }) => expand(response_topic, eid),
+        ("MQTT.ResponseTopicConfigured", AgentMtp::Mqtt { response_topic }) => {
+            expand(response_topic, eid)
+        }
         ("MQTT.PublishQoS", AgentMtp::Mqtt { .. }) => "1".into(),
         ("WebSocket.Port", AgentMtp::WebSocket { port, .. }) => port.to_string(),
         ("WebSocket.Path", AgentMtp::WebSocket { path, .. }) => expand(path, eid),
@@ -133,9 +142,15 @@ fn controller_mtp_value(m: &ControllerMtp, item: &str) -> Option<String> {
         ("WebSocket.Host", ControllerMtp::WebSocket { host, .. }) => host.clone(),
         ("WebSocket.Port", ControllerMtp::WebSocket { port, .. }) => port.to_string(),
         ("WebSocket.Path", ControllerMtp::WebSocket { path, .. }) => path.clone(),
-        ("WebSocket.EnableEncryption", ControllerMtp::WebSocket { encryption, .. }) => encryption.to_string(),
-        ("WebSocket.SessionRetryMinimumWaitInterval", ControllerMtp::WebSocket { .. }) => "5".into(),
-        ("WebSocket.SessionRetryIntervalMultiplier", ControllerMtp::WebSocket { .. }) => "2000".into(),
+        ("WebSocket.EnableEncryption", ControllerMtp::WebSocket { encryption, .. }) => {
+            encryption.to_string()
+        }
+        ("WebSocket.SessionRetryMinimumWaitInterval", ControllerMtp::WebSocket { .. }) => {
+            "5".into()
+        }
+        ("WebSocket.SessionRetryIntervalMultiplier", ControllerMtp::WebSocket { .. }) => {
+            "2000".into()
+        }
         _ => return None,
     };
     Some(v)

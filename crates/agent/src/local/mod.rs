@@ -59,7 +59,8 @@ fn keep(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("Device.LocalAgent.") else {
         return false;
     };
-    !LEFT_OUT_PREFIXES.iter().any(|p| rest.starts_with(p)) && !LEFT_OUT_PARTS.iter().any(|p| rest.contains(p))
+    !LEFT_OUT_PREFIXES.iter().any(|p| rest.starts_with(p))
+        && !LEFT_OUT_PARTS.iter().any(|p| rest.contains(p))
 }
 
 /// The LocalAgent schema, parsed once from the embedded facts.
@@ -122,7 +123,13 @@ impl LocalAgent {
 
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            subscriptions: self.state.subs.iter().filter(|s| s.persistent).cloned().collect(),
+            subscriptions: self
+                .state
+                .subs
+                .iter()
+                .filter(|s| s.persistent)
+                .cloned()
+                .collect(),
             last_subscription: self.state.last_sub,
             overrides: self.state.overrides.as_deref().cloned(),
         }
@@ -193,7 +200,11 @@ impl View<'_> {
             CONTROLLER => Some(self.config.controllers.len()),
             CONTROLLER_MTP => {
                 let c = *parents.first()? as usize;
-                Some(c.checked_sub(1).and_then(|i| self.config.controllers.get(i)).map_or(0, |c| c.mtps.len()))
+                Some(
+                    c.checked_sub(1)
+                        .and_then(|i| self.config.controllers.get(i))
+                        .map_or(0, |c| c.mtps.len()),
+                )
             }
             _ => None,
         }
@@ -205,9 +216,11 @@ impl View<'_> {
 
     /// The `Controller.{i}` instance whose EndpointID is `eid`.
     pub fn controller_of(&self, eid: &str) -> Option<u32> {
-        self.instances(CONTROLLER, &[])
-            .into_iter()
-            .find(|&n| self.value("Device.LocalAgent.Controller.{i}.EndpointID", &[n]).as_deref() == Some(eid))
+        self.instances(CONTROLLER, &[]).into_iter().find(|&n| {
+            self.value("Device.LocalAgent.Controller.{i}.EndpointID", &[n])
+                .as_deref()
+                == Some(eid)
+        })
     }
 }
 
@@ -236,13 +249,22 @@ impl Data for View<'_> {
         }
         match param {
             "Device.LocalAgent.EndpointID" => return Some(self.eid.to_owned()),
-            "Device.LocalAgent.SoftwareVersion" => return Some(self.config.software_version.clone()),
+            "Device.LocalAgent.SoftwareVersion" => {
+                return Some(self.config.software_version.clone())
+            }
             "Device.LocalAgent.UpTime" => {
-                let up = self.now.saturating_sub(self.agent.up_since).min(u32::MAX.into());
+                let up = self
+                    .now
+                    .saturating_sub(self.agent.up_since)
+                    .min(u32::MAX.into());
                 return Some(up.to_string());
             }
-            "Device.LocalAgent.SupportedProtocols" => return Some(self.config.supported_protocols()),
-            "Device.LocalAgent.SupportedNumberOfSubscriptions" => return Some(MAX_SUBSCRIPTIONS.to_string()),
+            "Device.LocalAgent.SupportedProtocols" => {
+                return Some(self.config.supported_protocols())
+            }
+            "Device.LocalAgent.SupportedNumberOfSubscriptions" => {
+                return Some(MAX_SUBSCRIPTIONS.to_string())
+            }
             _ => {}
         }
         let path = fill(param, inst);
@@ -277,11 +299,16 @@ impl Data for View<'_> {
         if let Some(item) = param.strip_prefix(SUB) {
             let n = inst.first().copied().unwrap_or(0);
             let s = self.agent.state.subs.iter_mut().find(|s| s.instance == n);
-            let s = s.ok_or_else(|| Refusal::new(ErrorCode::ObjectDoesNotExist, "no such subscription"))?;
+            let s = s.ok_or_else(|| {
+                Refusal::new(ErrorCode::ObjectDoesNotExist, "no such subscription")
+            })?;
             return s.set(item, v);
         }
         if param.ends_with(".Protocol") && !matches!(v, "MQTT" | "WebSocket" | "STOMP") {
-            return Err(Refusal::new(ErrorCode::InvalidValue, format!("{v:?} is not a supported protocol")));
+            return Err(Refusal::new(
+                ErrorCode::InvalidValue,
+                format!("{v:?} is not a supported protocol"),
+            ));
         }
         if v.len() > 1024 {
             return Err(Refusal::new(ErrorCode::InvalidValue, "value too long"));
@@ -289,7 +316,10 @@ impl Data for View<'_> {
         let path = fill(param, inst);
         let o = self.overrides_mut();
         if o.values.len() >= MAX_OVERRIDES && !o.values.contains_key(&path) {
-            return Err(Refusal::new(ErrorCode::ResourcesExceeded, "too many changed values"));
+            return Err(Refusal::new(
+                ErrorCode::ResourcesExceeded,
+                "too many changed values",
+            ));
         }
         o.values.insert(path, v.to_owned());
         Ok(())
@@ -308,7 +338,10 @@ impl Data for View<'_> {
             return Ok(n);
         }
         let Some(base) = self.configured(table, parents) else {
-            return Err(Refusal::new(ErrorCode::ObjectNotCreatable, "cannot add here"));
+            return Err(Refusal::new(
+                ErrorCode::ObjectNotCreatable,
+                "cannot add here",
+            ));
         };
         let path = fill(table, parents);
         let o = self.overrides_mut();

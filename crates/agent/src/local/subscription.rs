@@ -101,7 +101,9 @@ impl Subscription {
             "TimeToLive" => self.time_to_live.to_string(),
             "NotifRetry" => self.notif_retry.to_string(),
             "NotifExpiration" => self.notif_expiration.to_string(),
-            "CreationDate" => format_date_time(std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.creation_date)),
+            "CreationDate" => format_date_time(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(self.creation_date),
+            ),
             "TriggerAction" => self.trigger_action.clone(),
             "TriggerConfigSettings" => String::new(),
             _ => return None,
@@ -114,7 +116,10 @@ impl Subscription {
             return Err(Refusal::new(ErrorCode::InvalidValue, "value too long"));
         }
         let b = || matches!(v, "true" | "1");
-        let n = || v.parse::<u32>().map_err(|_| Refusal::new(ErrorCode::InvalidValue, "out of range"));
+        let n = || {
+            v.parse::<u32>()
+                .map_err(|_| Refusal::new(ErrorCode::InvalidValue, "out of range"))
+        };
         match item {
             "Alias" => self.alias = v.into(),
             "Enable" => self.enable = b(),
@@ -125,8 +130,9 @@ impl Subscription {
                 self.id = v.into()
             }
             "NotifType" => {
-                let t = NotifType::parse(v)
-                    .ok_or_else(|| Refusal::new(ErrorCode::InvalidValue, format!("{v:?} is not a NotifType")))?;
+                let t = NotifType::parse(v).ok_or_else(|| {
+                    Refusal::new(ErrorCode::InvalidValue, format!("{v:?} is not a NotifType"))
+                })?;
                 self.notif_type = Some(t);
             }
             "ReferenceList" => {
@@ -138,7 +144,12 @@ impl Subscription {
                         "ReferenceList cannot change once set",
                     ));
                 }
-                self.reference_list = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+                self.reference_list = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect();
             }
             "Persistent" => self.persistent = b(),
             "TimeToLive" => self.time_to_live = n()?,
@@ -146,9 +157,19 @@ impl Subscription {
             "NotifExpiration" => self.notif_expiration = n()?,
             "TriggerAction" => match v {
                 "Notify" | "Config" | "NotifyAndConfig" => self.trigger_action = v.into(),
-                _ => return Err(Refusal::new(ErrorCode::InvalidValue, format!("{v:?} is not a TriggerAction"))),
+                _ => {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidValue,
+                        format!("{v:?} is not a TriggerAction"),
+                    ))
+                }
             },
-            _ => return Err(Refusal::new(ErrorCode::ParameterReadOnly, format!("{item} is not writable"))),
+            _ => {
+                return Err(Refusal::new(
+                    ErrorCode::ParameterReadOnly,
+                    format!("{item} is not writable"),
+                ))
+            }
         }
         Ok(())
     }

@@ -79,9 +79,16 @@ pub fn crosscheck(bytes: &[u8]) -> (Record, Option<Msg>) {
         let m = rusp_lib::usp_decoder::try_decode_msg(&n.payload).expect("rusp decodes our msg");
         m.check_validity().expect("rusp finds our msg valid");
         let back = decode_msg(&m.to_vec().unwrap()).unwrap();
-        assert_eq!(Some(&back), ours.msg.as_ref(), "msg differs after a rusp round trip");
+        assert_eq!(
+            Some(&back),
+            ours.msg.as_ref(),
+            "msg differs after a rusp round trip"
+        );
     } else {
-        assert_eq!(again.record, ours.record, "record differs after a rusp round trip");
+        assert_eq!(
+            again.record, ours.record,
+            "record differs after a rusp round trip"
+        );
     }
     (ours.record, ours.msg)
 }
@@ -97,7 +104,12 @@ pub fn ask(a: &mut Agents, eid: &str, m: &Msg) -> Msg {
 }
 
 pub fn ask_from(a: &mut Agents, eid: &str, from: &str, m: &Msg) -> Msg {
-    let actions = a.handle_record(eid, &record_from(from, eid, m), reply_to(), t0() + Duration::from_secs(42));
+    let actions = a.handle_record(
+        eid,
+        &record_from(from, eid, m),
+        reply_to(),
+        t0() + Duration::from_secs(42),
+    );
     let sends: Vec<_> = actions
         .iter()
         .filter_map(|x| match x {
@@ -113,14 +125,18 @@ pub fn ask_from(a: &mut Agents, eid: &str, from: &str, m: &Msg) -> Msg {
     assert_eq!(rec.version, "1.4");
     assert_eq!(rec.to_id, from);
     assert_eq!(rec.from_id, eid);
-    assert!(matches!(rec.record_type, Some(RecordType::NoSessionContext(_))));
+    assert!(matches!(
+        rec.record_type,
+        Some(RecordType::NoSessionContext(_))
+    ));
     let msg = msg.unwrap();
     assert_eq!(msg.msg_id(), m.msg_id());
     msg
 }
 
 pub fn resp(m: &Msg) -> &RespType {
-    m.response().unwrap_or_else(|| panic!("not a response: {m:?}"))
+    m.response()
+        .unwrap_or_else(|| panic!("not a response: {m:?}"))
 }
 
 pub fn error(m: &Msg) -> &usp::proto::usp::Error {
