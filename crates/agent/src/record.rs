@@ -1,0 +1,236 @@
+//! Records in, Records out: the USP generic rules around the data model.
+//!
+//! - Records that do not decode, are not addressed to the agent (R-E2E.1),
+//!   come from the agent itself or carry no sender are ignored: an Error
+//!   needs a known sender, our own to_id, a Request and its msg_id
+//!   (R-MTP.5), none of which an undecodable Record gives.
+//! - Any Record version 1.x is accepted (1.0-1.4 are what our protos
+//!   describe; a later 1.x only adds fields).
+//! - A SessionContext Record is refused with a Disconnect, 7106 (R-E2E.6a).
+//! - A Msg without header or msg_id is ignored; a Msg whose body is
+//!   missing or disagrees with its header is answered with Error 7004
+//!   (R-ENC.3-5) when it could be a request.
+//! - Responses echo the msg_id (R-MSG.9) in a NoSessionContext Record
+//!   (R-MSG.0a), version 1.4, to the requester.
+//! - Duplicate msg_ids (R-MSG.4): a request is answered before
+//!   `handle_record` returns, so none is ever pending and there is nothing
+//!   to drop; a repeated msg_id is a new request.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use usp::mtp::{LinkUp, MqttVersion, ReplyTo};
+use usp::proto::usp::header::MsgType;
+use usp::proto::usp::response::RespType;
+use usp::proto::usp_record::mqtt_connect_record::MqttVersion as RecordMqttVersion;
+use usp::proto::usp_record::record::RecordType;
+use usp::{msg, record, ErrorCode, Msg};
+
+use crate::agents::{unix, Action, Agents};
+use crate::dispatch;
+use crate::dm::Data;
+use crate::local::View;
+
+fn send(agent: &str, to: &ReplyTo, r: &usp::Record) -> Action {
+    Action::Send {
+        agent: agent.to_owned(),
+        to: to.clone(),
+        record: Bytes::from(record::encode_record(r)),
+    }
+}
+
+/// Could this Msg be a request, so that an Error may answer it?
+fn maybe_request(m: &Msg) -> bool {
+    if m.response().is_some() || m.error().is_some() {
+        return false;
+    }
+    !matches!(
+        m.msg_type(),
+        Some(
+            MsgType::Error
+                | MsgType::GetResp
+                | MsgType::SetResp
+                | MsgType::AddResp
+                | MsgType::DeleteResp
+                | MsgType::OperateResp
+                | MsgType::GetSupportedDmResp
+                | MsgType::GetInstancesResp
+                | MsgType::NotifyResp
+                | MsgType::GetSupportedProtoResp
+                | MsgType::RegisterResp
+                | MsgType::DeregisterResp
+        )
+    )
+}
+
+impl Agents {
+    /// Handles one Record an MTP delivered for `agent_eid`; `reply` is where
+    /// the MTP says answers go.
+    pub fn handle_record(
+        &mut self,
+        agent_eid: &str,
+        bytes: &[u8],
+        reply: ReplyTo,
+        now: SystemTime,
+    ) -> Vec<Action> {
+        if !self.agents.contains_key(agent_eid) {
+            return Vec::new();
+        }
+        let Ok(decoded) = record::decode_record(bytes) else {
+            return Vec::new();
+        };
+        let rec = decoded.record;
+        if rec.to_id != agent_eid || rec.from_id.is_empty() || rec.from_id == agent_eid {
+            return Vec::new();
+        }
+        match rec.record_type {
+            Some(RecordType::NoSessionContext(_)) => {}
+            Some(RecordType::SessionContext(_)) => {
+                let d = record::disconnect(
+                    &rec.from_id,
+                    agent_eid,
+                    "session context records are not supported",
+                    ErrorCode::SessionContextNotAllowed,
+                );
+                return vec![send(agent_eid, &reply, &d)];
+            }
+            _ => return Vec::new(),
+        }
+        let Some(m) = decoded.msg else {
+            return Vec::new();
+        };
+        let answer = |m: Msg| {
+            let r = record::no_session_context(&rec.from_id, agent_eid, &m);
+            send(agent_eid, &reply, &r)
+        };
+        if m.msg_id().is_empty() {
+            return Vec::new();
+        }
+        if let Err(e) = m.validate() {
+            if maybe_request(&m) {
+                return vec![answer(msg::error(
+                    m.msg_id(),
+                    ErrorCode::InvalidArguments,
+                    e.to_string(),
+                    vec![],
+                ))];
+            }
+            return Vec::new();
+        }
+        if let Some(RespType::NotifyResp(n)) = m.response() {
+            return vec![Action::NotifyAcked {
+                agent: agent_eid.to_owned(),
+                controller: rec.from_id.clone(),
+                msg_id: m.msg_id().to_owned(),
+                subscription_id: n.subscription_id.clone(),
+            }];
+        }
+        let Some(req) = m.request() else {
+            // Other responses and Errors: nothing of ours is waiting.
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let (schema, config) = (self.schema.clone(), self.config.clone());
+        let Some(agent) = self.agents.get_mut(agent_eid) else {
+            return out;
+        };
+        let before = agent.local.snapshot();
+        let mut view = View {
+            schema: &schema,
+            config: &config,
+            eid: agent_eid,
+            agent: &mut agent.local,
+            now: unix(now),
+            requester: None,
+        };
+        view.requester = view.controller_of(&rec.from_id);
+        if let Some(a) = dispatch::request(&mut view, req) {
+            out.push(answer(a.into_msg(m.msg_id())));
+        }
+        let after = agent.local.snapshot();
+        if after != before {
+            out.push(Action::Persist {
+                agent: agent_eid.to_owned(),
+                snapshot: after,
+            });
+        }
+        out
+    }
+
+    /// An MTP connection of `agent_eid` came up: the Connect records due to
+    /// the controllers reachable over it (R-MTP.6). MQTT and STOMP: one per
+    /// enabled controller with an enabled MTP of that protocol, to its
+    /// topic or destination. WebSocket: one to the link's peer.
+    pub fn on_mtp_up(&mut self, agent_eid: &str, link: &LinkUp, now: SystemTime) -> Vec<Action> {
+        let (schema, config) = (self.schema.clone(), self.config.clone());
+        let Some(agent) = self.agents.get_mut(agent_eid) else {
+            return Vec::new();
+        };
+        let view = View {
+            schema: &schema,
+            config: &config,
+            eid: agent_eid,
+            agent: &mut agent.local,
+            now: unix(now),
+            requester: None,
+        };
+        if let LinkUp::WebSocket { link, peer } = link {
+            let Some(peer) = peer else {
+                return Vec::new();
+            };
+            let r = record::websocket_connect(peer, agent_eid);
+            return vec![send(agent_eid, &ReplyTo::WebSocket { link: *link }, &r)];
+        }
+        let mut out = Vec::new();
+        const C: &str = "Device.LocalAgent.Controller.{i}.";
+        for c in view.instances(C, &[]) {
+            let get = |item: &str, inst: &[u32]| {
+                view.value(&format!("{C}{item}"), inst).unwrap_or_default()
+            };
+            if get("Enable", &[c]) != "true" {
+                continue;
+            }
+            let eid = get("EndpointID", &[c]);
+            if eid.is_empty() {
+                continue;
+            }
+            for m in view.instances(&format!("{C}MTP.{{i}}."), &[c]) {
+                let at = [c, m];
+                if get("MTP.{i}.Enable", &at) != "true"
+                    || get("MTP.{i}.Protocol", &at) != link.protocol()
+                {
+                    continue;
+                }
+                let (r, to) = match link {
+                    LinkUp::Mqtt {
+                        version,
+                        subscribed_topic,
+                    } => {
+                        let v = match version {
+                            MqttVersion::V5 => RecordMqttVersion::V5,
+                            MqttVersion::V3_1_1 => RecordMqttVersion::V311,
+                        };
+                        let topic = get("MTP.{i}.MQTT.Topic", &at);
+                        let r = record::mqtt_connect(&eid, agent_eid, v, subscribed_topic);
+                        (r, ReplyTo::Mqtt { topic })
+                    }
+                    LinkUp::Stomp {
+                        subscribed_destination,
+                    } => {
+                        let destination = get("MTP.{i}.STOMP.Destination", &at);
+                        let r = record::stomp_connect(&eid, agent_eid, subscribed_destination);
+                        (r, ReplyTo::Stomp { destination })
+                    }
+                    LinkUp::WebSocket { .. } => continue,
+                };
+                if matches!(&to, ReplyTo::Mqtt { topic } if topic.is_empty())
+                    || matches!(&to, ReplyTo::Stomp { destination } if destination.is_empty())
+                {
+                    continue;
+                }
+                out.push(send(agent_eid, &to, &r));
+            }
+        }
+        out
+    }
+}
