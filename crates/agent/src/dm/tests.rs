@@ -15,11 +15,13 @@ Device.T.{i}.\tobject\treadWrite\tmulti keys=Name\n\
 Device.T.{i}.Name\tstring\twriteOnceReadOnly\t\n\
 Device.T.{i}.Secret\tstring\treadWrite\thidden\n";
 
+type Rows = BTreeMap<u32, BTreeMap<String, String>>;
+
 #[derive(Default, Clone)]
 struct MapData {
-    rows: BTreeMap<u32, BTreeMap<String, String>>,
+    rows: Rows,
     next: u32,
-    saved: Option<Box<(BTreeMap<u32, BTreeMap<String, String>>, u32)>>,
+    saved: Option<Box<(Rows, u32)>>,
 }
 
 impl Data for MapData {
