@@ -147,17 +147,21 @@ impl Agents {
     }
 
     /// The agent's subscriptions, with recipients as endpoint IDs.
-    pub fn subscriptions(&mut self, eid: &str) -> Vec<SubscriptionView> {
-        let (schema, config) = (self.schema.clone(), self.config.clone());
-        let Some(agent) = self.agents.get_mut(eid) else {
+    pub fn subscriptions(&self, eid: &str) -> Vec<SubscriptionView> {
+        let Some(agent) = self.agents.get(eid) else {
             return Vec::new();
         };
-        let subs: Vec<_> = agent.local.subscriptions().to_vec();
+        // The Data view wants a mutable agent; a copy of this small state
+        // keeps this call read-only.
+        let mut local = agent.local.clone();
+        let (schema, config) = (&self.schema, &self.config);
+        let agent = &mut local;
+        let subs: Vec<_> = agent.subscriptions().to_vec();
         let view = View {
-            schema: &schema,
-            config: &config,
+            schema,
+            config,
             eid,
-            agent: &mut agent.local,
+            agent,
             now: 0,
             requester: None,
         };

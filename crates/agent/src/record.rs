@@ -21,6 +21,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use usp::mtp::{LinkUp, MqttVersion, ReplyTo};
 use usp::proto::usp::header::MsgType;
+use usp::proto::usp::request::ReqType;
 use usp::proto::usp::response::RespType;
 use usp::proto::usp_record::mqtt_connect_record::MqttVersion as RecordMqttVersion;
 use usp::proto::usp_record::record::RecordType;
@@ -134,7 +135,9 @@ impl Agents {
         let Some(agent) = self.agents.get_mut(agent_eid) else {
             return out;
         };
-        let before = agent.local.snapshot();
+        // Only writes can change what is persisted; Gets skip the copy.
+        let writes = matches!(req, ReqType::Set(_) | ReqType::Add(_) | ReqType::Delete(_));
+        let before = writes.then(|| agent.local.snapshot());
         let mut view = View {
             schema: &schema,
             config: &config,
@@ -147,12 +150,14 @@ impl Agents {
         if let Some(a) = dispatch::request(&mut view, req) {
             out.push(answer(a.into_msg(m.msg_id())));
         }
-        let after = agent.local.snapshot();
-        if after != before {
-            out.push(Action::Persist {
-                agent: agent_eid.to_owned(),
-                snapshot: after,
-            });
+        if let Some(before) = before {
+            let after = agent.local.snapshot();
+            if after != before {
+                out.push(Action::Persist {
+                    agent: agent_eid.to_owned(),
+                    snapshot: after,
+                });
+            }
         }
         out
     }

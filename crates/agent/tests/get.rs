@@ -204,6 +204,8 @@ fn search_expressions() {
     assert_eq!(r[0].err_code, 7026);
     assert_ne!(r[1].err_code, 0);
     // ~= on a list parameter.
+    let r = get_on(&mut a, &eid, &["Device.LocalAgent.Controller.[AssignedRole~=\"Device.LocalAgent.ControllerTrust.Role.1\"].Alias"], 0);
+    assert_eq!(paths(&r[0]), ["Device.LocalAgent.Controller.1."]);
     let r = get_on(
         &mut a,
         &eid,

@@ -177,3 +177,6 @@ pub(crate) fn duplicate_key(
     }
     None
 }
+
+#[cfg(test)]
+mod tests;

@@ -264,7 +264,12 @@ impl Walker<'_> {
             .filter(|v| !v.is_empty())
             .collect();
         let chosen: Vec<&str> = match index.item() {
-            Some(n) => (n as usize).checked_sub(1).and_then(|i| items.get(i)).copied().into_iter().collect(),
+            Some(n) => (n as usize)
+                .checked_sub(1)
+                .and_then(|i| items.get(i))
+                .copied()
+                .into_iter()
+                .collect(),
             None => items,
         };
         for item in chosen {
