@@ -202,3 +202,33 @@ async fn connection<W: Wire>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mqtt::config::BrokerUrl;
+    use crate::mqtt::wire::{V311Wire, V5Wire};
+
+    /// The task of an agent is allocated once and lives as long as the
+    /// agent: at ten thousand agents every KiB here is 10 MiB. rumqttc's
+    /// `poll` future (connect, TLS, keep-alive) is most of it; this guards
+    /// against our own state growing it unnoticed.
+    #[test]
+    fn an_agent_task_stays_small() {
+        let config = MqttConfig::new(BrokerUrl::parse("mqtt://127.0.0.1:1").unwrap());
+        let (tx, _rx) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            config: config.clone(),
+            inbound: tx,
+            pacer: Mutex::new(Pacer::new(0)),
+        });
+        let (client, wire) = V5Wire::new(&config, "e", String::new());
+        let link = Arc::new(Link::new("e".into(), "t".into(), client));
+        let v5 = std::mem::size_of_val(&run(wire, link, shared.clone(), 1));
+        let (client, wire) = V311Wire::new(&config, String::new());
+        let link = Arc::new(Link::new("e".into(), "t".into(), client));
+        let v3 = std::mem::size_of_val(&run(wire, link, shared, 1));
+        eprintln!("agent task future: MQTT 5 {v5} bytes, 3.1.1 {v3} bytes");
+        assert!(v5 <= 6 * 1024 && v3 <= 4 * 1024, "v5 {v5}, v3 {v3}");
+    }
+}
