@@ -3,6 +3,8 @@
 //! end-to-end tests (`#[path = ".../support/mod.rs"] mod support;`).
 #![allow(dead_code)]
 
+pub mod controllers;
+
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
