@@ -1,4 +1,5 @@
-//! The tokio shells of the USP Message Transfer Protocols: WebSocket (server
+//! The tokio shells of the USP Message Transfer Protocols: MQTT 5 and 3.1.1
+//! ([`mqtt`], one broker connection per virtual agent), WebSocket (server
 //! and client, [`ws`]) and STOMP 1.2 ([`stomp`]). They move Records between
 //! the wire and the agent logic and know nothing of USP beyond the return
 //! address ([`usp::mtp::ReplyTo`]) and the facts of a fresh link
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub mod backoff;
+pub mod mqtt;
 pub mod stomp;
 pub mod ws;
 
@@ -25,7 +27,7 @@ pub mod ws;
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// What the shells deliver to the agent logic (one tokio mpsc channel, bounded).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
     /// A link of `agent` came up; the agent answers with its Connect record(s).
     Up {
@@ -49,20 +51,22 @@ pub enum Inbound {
 }
 
 /// What the agent logic asks a shell to send.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outbound {
     pub agent: Arc<str>,
     pub to: usp::mtp::ReplyTo,
     pub payload: Bytes,
 }
 
-/// Why a shell refused a request. Nothing here is fatal to the shell.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Why a shell refused a request. Nothing here is fatal to the shell; a
+/// Notify refused here is retried by the agent logic's NotifRetry.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum MtpError {
     #[error("agent {0} is not served by this MTP")]
     UnknownAgent(String),
     #[error("agent {0} is already served by this MTP")]
     DuplicateAgent(String),
+    /// No open link for this agent (or this WebSocket session) right now.
     #[error("no open link for {0}")]
     NoLink(String),
     #[error("{0} is not an address of this MTP")]
@@ -71,6 +75,8 @@ pub enum MtpError {
     QueueFull(String),
     #[error("record of {size} bytes exceeds the limit of {limit}")]
     TooLarge { size: usize, limit: usize },
+    #[error("invalid {what}: {why}")]
+    Invalid { what: &'static str, why: String },
     #[error("the MTP has stopped")]
     Stopped,
     #[error("configuration: {0}")]
