@@ -12,7 +12,11 @@ use super::http::{self, Reply};
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cwmp2usp"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cwmp2usp"));
+    // Tests run side by side: a gateway's USP WebSocket server must not
+    // take its fixed default port (a test's own --ws-listen still wins).
+    cmd.env("CWMP2USP_WS_LISTEN", "127.0.0.1:0");
+    cmd
 }
 
 /// A port that was free a moment ago (nothing listens there: a dead URL).

@@ -82,6 +82,16 @@ pub struct NorthArgs {
     /// (`mqtt://HOST:PORT` or `mqtts://HOST:PORT`; default: no MQTT).
     #[arg(long, value_name = "URL", env = "CWMP2USP_MQTT_URL")]
     pub mqtt_url: Option<String>,
+    /// MQTT user name of every agent's connection.
+    #[arg(long, value_name = "USER", env = "CWMP2USP_MQTT_USER")]
+    pub mqtt_user: Option<String>,
+    /// MQTT password that goes with --mqtt-user.
+    #[arg(long, env = "CWMP2USP_MQTT_PASSWORD", hide_env_values = true)]
+    pub mqtt_password: Option<String>,
+    /// CA certificates (PEM) the agents trust for mqtts:// brokers and
+    /// wss:// controllers.
+    #[arg(long, value_name = "FILE", env = "CWMP2USP_USP_CA")]
+    pub usp_ca: Option<std::path::PathBuf>,
     /// MQTT protocol version.
     #[arg(long, value_enum, default_value = "5", env = "CWMP2USP_MQTT_VERSION")]
     pub mqtt_version: MqttVersionArg,

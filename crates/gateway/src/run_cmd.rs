@@ -177,6 +177,7 @@ fn plan(args: &RunArgs) -> anyhow::Result<Plan> {
 
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let plan = plan(args)?;
+    let north_plan = crate::north::plan(&args.north)?;
     let tls_config = match &plan.tls {
         Some((addr, files)) => Some((*addr, acs::tls::server_config(files)?)),
         None => None,
@@ -218,6 +219,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             ..acs::EngineConfig::default()
         };
         args.devices.apply(&mut engine_config);
+        let north = crate::north::North::start(north_plan, store.clone(), &mut ready).await?;
         let engine = acs::Engine::new(engine_config, store);
         let config = ServerConfig {
             auth: plan.auth,
@@ -238,12 +240,17 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             }
         };
         let listeners = Listeners { plain, tls };
+        let server = acs::server::Server::new(engine, config, counters.clone())
+            .context("no randomness for Digest nonces")?;
+        let devices = server.subscribe(DEVICE_EVENTS);
+        let northbound = tokio::spawn(north.run(devices));
         tokio::select! {
-            served = acs::server::serve(listeners, engine, config, counters.clone()) => {
+            served = server.serve(listeners) => {
                 served.context("serving CWMP")?;
             }
             () = until => {}
         }
+        northbound.abort();
         let c = &counters;
         let connection_requests: serde_json::Map<String, serde_json::Value> = c
             .connection_requests
@@ -269,6 +276,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// Engine events waiting for the northbound (a boot storm's Informs).
+const DEVICE_EVENTS: usize = 65_536;
 
 async fn listen(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
     acs::server::bind(addr)

@@ -1,7 +1,6 @@
 //! A test Mosquitto: each test starts its own on a free port of 127.0.0.1
 //! and the guard kills it when dropped.
 
-
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -30,6 +29,8 @@ impl Mosquitto {
     /// As [`Mosquitto::start`], with more configuration lines.
     pub fn start_with(extra: &str) -> Option<Self> {
         if !std::path::Path::new(MOSQUITTO).exists() {
+            // CI installs it (.ci/run): a skip there would hide a gap.
+            assert!(std::env::var_os("CI").is_none(), "no {MOSQUITTO} under CI");
             eprintln!("skipped: no {MOSQUITTO}");
             return None;
         }
