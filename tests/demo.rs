@@ -3,9 +3,9 @@
 mod support;
 
 #[test]
-fn demo_runs_a_mixed_fleet_against_the_gateway_and_lists_the_registry() {
+fn demo_brings_up_cpe_agents_and_a_controller_reaches_one() {
     let out = support::sim::bin()
-        .args(["demo", "--count", "5", "--duration", "3"])
+        .args(["demo", "--count", "3", "--duration", "4"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -14,16 +14,27 @@ fn demo_runs_a_mixed_fleet_against_the_gateway_and_lists_the_registry() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for model in ["tr181", "tr098"] {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("{model} fleet:")))
-            .unwrap_or_else(|| panic!("no {model} line in {text}"));
-        assert!(line.contains(" 0 failed"), "{line}");
-        assert!(!line.contains(" 0 sessions completed"), "{line}");
-    }
+    let asked = text
+        .lines()
+        .find(|l| l.starts_with("controller "))
+        .unwrap_or_else(|| panic!("no controller line in {text}"));
+    assert!(asked.contains("answered"), "{asked}");
     assert!(
-        text.contains("registry: 10 devices, 10 provisioned"),
+        text.contains("Device.LocalAgent.EndpointID = os::00D09E-DEMO000000"),
+        "{text}"
+    );
+    assert!(
+        text.contains("usp --ws ws://127.0.0.1:"),
+        "how to connect: {text}"
+    );
+    let fleet = text
+        .lines()
+        .find(|l| l.starts_with("fleet: ") && l.contains("sessions completed"))
+        .unwrap_or_else(|| panic!("no fleet report in {text}"));
+    assert!(fleet.contains(" 0 failed"), "{fleet}");
+    assert!(!fleet.contains(" 0 sessions completed"), "{fleet}");
+    assert!(
+        text.contains("registry: 3 devices, 3 provisioned"),
         "{text}"
     );
 }

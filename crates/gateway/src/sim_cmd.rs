@@ -11,6 +11,13 @@ use sim::driver::tls::TlsOptions;
 use sim::driver::{FleetOptions, HttpUrl};
 use sim::{CpeConfig, Profile};
 
+/// `sim`'s flags on their own, for commands that run a fleet in-process.
+#[derive(clap::Parser, Debug)]
+pub(crate) struct SimCli {
+    #[command(flatten)]
+    pub args: SimArgs,
+}
+
 #[derive(Args, Debug)]
 pub struct SimArgs {
     /// ACS URL the CPE inform to (http[s]://host:port/path).
@@ -157,7 +164,7 @@ fn parse_fault_rpc(items: &[String]) -> anyhow::Result<HashMap<String, u32>> {
 
 /// Builds the fleet options; every bad flag is an error here, before any
 /// socket is opened.
-fn options(a: &SimArgs) -> anyhow::Result<(FleetOptions, Profile)> {
+pub(crate) fn options(a: &SimArgs) -> anyhow::Result<(FleetOptions, Profile)> {
     HttpUrl::parse(&a.acs).with_context(|| format!("--acs {:?}", a.acs))?;
     if a.count == 0 {
         bail!("--count must be at least 1");
