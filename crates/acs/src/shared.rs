@@ -259,6 +259,8 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
     /// RPC queued after the withdrawal starts a request of its own.
     fn woken(&self, engine: &mut Engine<S>, device: &DeviceKey, outcome: ConnectionRequestOutcome) {
         self.counters.connection_requests.record(&outcome);
+        // Before `finish`: a caller arriving in between must see it.
+        self.wakeups.cool_down(device, &outcome);
         for listener in self.wakeups.finish(device) {
             let _ = listener.send(outcome.clone());
         }

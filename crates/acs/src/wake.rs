@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, Semaphore};
 
-use crate::connreq::{ConnectionRequestConfig, ConnectionRequestOutcome};
+use crate::connreq::{ConnectionRequestConfig, ConnectionRequestOutcome, RetryAfter};
 use crate::{DeviceKey, DeviceRecord, Secret};
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
@@ -64,9 +64,17 @@ pub(crate) enum Admission {
     Refused(ConnectionRequestOutcome),
 }
 
+/// How long a CPE that answered 503 is left alone when it named no time
+/// (or an HTTP date, which we do not parse).
+const DEFAULT_COOL_DOWN: Duration = Duration::from_secs(30);
+/// A CPE asking for more than this is asked again after this anyway.
+const MAX_COOL_DOWN: Duration = Duration::from_secs(3600);
+
 pub(crate) struct Wakeups {
     /// Devices with a request under way, and who awaits its outcome.
     in_flight: Mutex<Map<DeviceKey, Vec<oneshot::Sender<ConnectionRequestOutcome>>>>,
+    /// Devices that rate-limited us (503), until when we leave them alone.
+    cooling: Mutex<Map<DeviceKey, Instant>>,
     pub slots: Arc<Semaphore>,
     max_pending: usize,
 }
@@ -75,6 +83,7 @@ impl Wakeups {
     pub fn new(config: &WakeConfig) -> Wakeups {
         Wakeups {
             in_flight: Mutex::new(Map::default()),
+            cooling: Mutex::new(Map::default()),
             slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             max_pending: config.max_pending,
         }
@@ -88,6 +97,23 @@ impl Wakeups {
         device: &DeviceKey,
         listener: Option<oneshot::Sender<ConnectionRequestOutcome>>,
     ) -> Admission {
+        self.join_at(device, listener, Instant::now())
+    }
+
+    fn join_at(
+        &self,
+        device: &DeviceKey,
+        listener: Option<oneshot::Sender<ConnectionRequestOutcome>>,
+        now: Instant,
+    ) -> Admission {
+        if let Some(left) = self.cooling_left(device, now) {
+            // Asking again before the CPE's Retry-After only earns another
+            // 503 and may get us blocked: the caller hears it at once.
+            let secs = u32::try_from(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+            return Admission::Refused(ConnectionRequestOutcome::RateLimited {
+                retry_after: Some(RetryAfter::Seconds(secs.unwrap_or(u32::MAX))),
+            });
+        }
         let Ok(mut map) = self.in_flight.lock() else {
             return Admission::Refused(stopping());
         };
@@ -109,6 +135,46 @@ impl Wakeups {
         }
         map.insert(device.clone(), listener.into_iter().collect());
         Admission::Start
+    }
+
+    /// Time left before `device` may be asked again, if it rate-limited us.
+    fn cooling_left(&self, device: &DeviceKey, now: Instant) -> Option<Duration> {
+        let mut cooling = self.cooling.lock().ok()?;
+        let until = *cooling.get(device)?;
+        if until > now {
+            return Some(until - now);
+        }
+        cooling.remove(device);
+        None
+    }
+
+    /// Remembers a 503 from `device` so no request goes to it before its
+    /// Retry-After (bounded by [`MAX_COOL_DOWN`]). Other outcomes end a
+    /// cool-down.
+    pub fn cool_down(&self, device: &DeviceKey, outcome: &ConnectionRequestOutcome) {
+        self.cool_down_at(device, outcome, Instant::now());
+    }
+
+    fn cool_down_at(&self, device: &DeviceKey, outcome: &ConnectionRequestOutcome, now: Instant) {
+        let Ok(mut cooling) = self.cooling.lock() else {
+            return;
+        };
+        let ConnectionRequestOutcome::RateLimited { retry_after } = outcome else {
+            cooling.remove(device);
+            return;
+        };
+        let wait = match retry_after {
+            Some(RetryAfter::Seconds(s)) => Duration::from_secs(u64::from(*s)),
+            _ => DEFAULT_COOL_DOWN,
+        }
+        .min(MAX_COOL_DOWN);
+        if cooling.len() >= self.max_pending {
+            cooling.retain(|_, until| *until > now);
+            if cooling.len() >= self.max_pending {
+                return;
+            }
+        }
+        cooling.insert(device.clone(), now + wait);
     }
 
     /// The request to `device` ended: whoever awaits it, now forgotten.
@@ -222,6 +288,56 @@ mod tests {
         w.close();
         assert_eq!(w.pending(), 0);
         assert!(matches!(w.join(&key("D"), None), Admission::Refused(_)));
+    }
+
+    #[test]
+    fn a_rate_limiting_cpe_is_left_alone_until_its_retry_after() {
+        let w = Wakeups::new(&WakeConfig::default());
+        let t0 = Instant::now();
+        let limited = |s| ConnectionRequestOutcome::RateLimited {
+            retry_after: Some(RetryAfter::Seconds(s)),
+        };
+        assert!(matches!(w.join_at(&key("A"), None, t0), Admission::Start));
+        w.finish(&key("A"));
+        w.cool_down_at(&key("A"), &limited(10), t0);
+        let refused = w.join_at(&key("A"), None, t0 + Duration::from_millis(2500));
+        assert!(
+            matches!(
+                &refused,
+                Admission::Refused(ConnectionRequestOutcome::RateLimited {
+                    retry_after: Some(RetryAfter::Seconds(8))
+                })
+            ),
+            "{refused:?}"
+        );
+        assert!(
+            matches!(w.join_at(&key("B"), None, t0), Admission::Start),
+            "others unaffected"
+        );
+        assert!(matches!(
+            w.join_at(&key("A"), None, t0 + Duration::from_secs(10)),
+            Admission::Start
+        ));
+        w.finish(&key("A"));
+
+        // Without a usable Retry-After: a default wait; absurd ones are capped;
+        // any other outcome ends the cool-down.
+        let dated = ConnectionRequestOutcome::RateLimited {
+            retry_after: Some(RetryAfter::Date("Wed, 21 Oct 2026 07:28:00 GMT".into())),
+        };
+        w.cool_down_at(&key("C"), &dated, t0);
+        assert!(matches!(
+            w.join_at(&key("C"), None, t0 + DEFAULT_COOL_DOWN / 2),
+            Admission::Refused(_)
+        ));
+        w.cool_down_at(&key("D"), &limited(u32::MAX), t0);
+        assert!(matches!(
+            w.join_at(&key("D"), None, t0 + MAX_COOL_DOWN),
+            Admission::Start
+        ));
+        w.finish(&key("D"));
+        w.cool_down_at(&key("C"), &ConnectionRequestOutcome::Ok, t0);
+        assert!(matches!(w.join_at(&key("C"), None, t0), Admission::Start));
     }
 
     #[test]
