@@ -5,74 +5,20 @@
 #[path = "../crates/mtp/tests/support/rabbitmq.rs"]
 #[allow(dead_code)]
 mod rabbitmq;
+#[path = "../crates/mtp/tests/support/stomp_controller.rs"]
+mod stomp_controller;
 mod support;
 
 use bytes::Bytes;
-use mtp::stomp::frame::{Command, Decoder, Frame, Item, Limits};
+use mtp::stomp::frame::{Command, Frame};
 use rusp_lib::usp_decoder::try_decode_record;
 use rusp_lib::usp_record::mod_Record::OneOfrecord_type as RecordType;
+use stomp_controller::Controller;
 use support::gateway::Gateway;
 use support::sim::{Sim, WAIT};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const AGENT: &str = "os::00D09E-SIM000000";
 const CONTROLLER: &str = "proto::e2e-stomp";
-
-struct Controller {
-    stream: TcpStream,
-    decoder: Decoder,
-}
-
-impl Controller {
-    async fn connect(addr: &str, destination: &str) -> Controller {
-        let mut c = Controller {
-            stream: TcpStream::connect(addr).await.unwrap(),
-            decoder: Decoder::new(Limits::default()),
-        };
-        c.write(
-            Frame::new(Command::Stomp)
-                .header("accept-version", "1.2")
-                .header("host", "/")
-                .header("login", "guest")
-                .header("passcode", "guest"),
-        )
-        .await;
-        assert_eq!(c.frame().await.command, Command::Connected);
-        c.write(
-            Frame::new(Command::Subscribe)
-                .header("id", "0")
-                .header("destination", destination)
-                .header("ack", "auto")
-                .header("receipt", "sub"),
-        )
-        .await;
-        assert_eq!(c.frame().await.command, Command::Receipt);
-        c
-    }
-
-    async fn write(&mut self, f: Frame) {
-        self.stream.write_all(&f.to_bytes().unwrap()).await.unwrap();
-    }
-
-    async fn frame(&mut self) -> Frame {
-        tokio::time::timeout(WAIT, async {
-            let mut buf = [0u8; 4096];
-            loop {
-                while let Some(item) = self.decoder.next().unwrap() {
-                    if let Item::Frame(f) = item {
-                        return f;
-                    }
-                }
-                let n = self.stream.read(&mut buf).await.unwrap();
-                assert!(n > 0, "broker closed");
-                self.decoder.feed(&buf[..n]);
-            }
-        })
-        .await
-        .expect("a frame in time")
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stomp_controller_gets_the_connect_record_and_answers() {

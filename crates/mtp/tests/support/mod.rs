@@ -7,6 +7,7 @@
 pub mod controllers;
 pub mod mosquitto;
 pub mod rabbitmq;
+pub mod stomp_controller;
 pub mod usp_records;
 
 pub use mosquitto::*;
