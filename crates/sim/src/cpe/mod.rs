@@ -7,6 +7,7 @@
 
 mod acs_rpc;
 mod inform;
+mod inform_cache;
 mod lifecycle;
 mod local;
 mod session;
@@ -194,6 +195,10 @@ pub struct Cpe {
     rng: u64,
     /// The standard Inform parameters, encoded at this model revision.
     inform_params: Option<(u64, cwmp::EncodedParameters)>,
+    /// The last Inform, to refill rather than encode the next one.
+    inform_template: Option<inform_cache::InformTemplate>,
+    /// The ACS's last InformResponse, to recognise the next one cheaply.
+    inform_answer: Option<cwmp::IdTemplate>,
     pub stats: CpeStats,
 }
 
@@ -224,6 +229,8 @@ impl Cpe {
             next_id: 0,
             rng: 0x9E37_79B9_7F4A_7C15 ^ (u64::from(index) + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             inform_params: None,
+            inform_template: None,
+            inform_answer: None,
             stats: CpeStats::default(),
             cfg,
         };

@@ -171,11 +171,7 @@ impl Cpe {
     }
 
     fn on_inform_answer(&mut self, now: Duration, body: &[u8]) {
-        let ok = matches!(
-            cwmp::parse(body).map(|e| e.body),
-            Ok(Body::InformResponse(_))
-        );
-        if !ok {
+        if !self.is_inform_response(body) {
             return self.end_session(now, false);
         }
         let has_transfer = self.pending_transfer.is_some();
@@ -201,6 +197,27 @@ impl Cpe {
         } else {
             self.send_empty(now);
         }
+    }
+
+    /// Whether `body` is an InformResponse. The ACS's previous answer, kept
+    /// as a template, recognises the usual case (the same bytes with this
+    /// session's ID) without a parse; anything else is parsed in full.
+    fn is_inform_response(&mut self, body: &[u8]) -> bool {
+        if self
+            .inform_answer
+            .as_ref()
+            .is_some_and(|t| t.matches(body).is_some())
+        {
+            return true;
+        }
+        let Ok(env) = cwmp::parse(body) else {
+            return false;
+        };
+        if !matches!(env.body, Body::InformResponse(_)) {
+            return false;
+        }
+        self.inform_answer = cwmp::IdTemplate::learn(body, &env);
+        true
     }
 
     fn send_empty(&mut self, now: Duration) {
