@@ -56,6 +56,11 @@ impl Conn {
         }
     }
 
+    /// Whether the connection resumed an earlier TLS session.
+    pub fn resumed(&self) -> bool {
+        self.stream.resumed()
+    }
+
     /// False once the peer said `Connection: close`, closed, or failed.
     pub fn is_closed(&self) -> bool {
         self.closed
