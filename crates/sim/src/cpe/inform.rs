@@ -13,7 +13,7 @@ use crate::profile::Kind;
 
 /// Parameters every Inform carries when the profile has them (relative to
 /// the root, covering both TR-181 and TR-098 trees).
-const INFORM_PARAMS: &[&str] = &[
+pub(super) const INFORM_PARAMS: &[&str] = &[
     "RootDataModelVersion",
     "DeviceSummary",
     "DeviceInfo.SpecVersion",
@@ -40,12 +40,12 @@ pub struct Built {
 impl Cpe {
     pub(super) fn next_message_id(&mut self) -> String {
         self.next_id += 1;
-        let mut id = String::with_capacity(self.serial.len() + 8);
-        id.push_str(&self.serial);
-        id.push('-');
-        // Plain Display of one integer: cheaper than format! of two fields.
-        let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{}", self.next_id));
-        id
+        let mut id = Vec::with_capacity(self.serial.len() + 8);
+        id.extend_from_slice(self.serial.as_bytes());
+        id.push(b'-');
+        crate::clock::push_decimal(&mut id, self.next_id);
+        // A str and ASCII digits.
+        String::from_utf8(id).unwrap_or_default()
     }
 
     /// The Inform for a new session. Usually refilled from the previous

@@ -55,10 +55,11 @@ fn is_empty_body(b: &[u8]) -> bool {
 impl Cpe {
     pub(super) fn start_session(&mut self, now: Duration) {
         // UpTime is refreshed once per session rather than on every read,
-        // so the model stays a plain overlay.
-        let uptime = now.saturating_sub(self.boot_time).as_secs().to_string();
+        // so the model stays a plain overlay. It is not an Inform
+        // parameter, so the cached Inform stays valid.
+        let uptime = crate::clock::decimal(now.saturating_sub(self.boot_time).as_secs());
         let name = self.rooted("DeviceInfo.UpTime");
-        self.model.set(&name, &uptime);
+        self.model.set_untracked(&name, &uptime);
         let built = self.build_inform(now);
         let seed = self.next_random();
         self.session = Some(Session {

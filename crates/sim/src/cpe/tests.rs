@@ -527,3 +527,20 @@ fn refilled_informs_are_byte_for_byte_fresh_ones() {
     }
     assert!(refilled > 30, "only {refilled} Informs were refilled");
 }
+
+#[test]
+fn uptime_is_no_inform_parameter_so_its_refresh_may_skip_the_revision() {
+    // start_session refreshes UpTime without moving the model revision,
+    // which the Inform caches are keyed on: that is only right while the
+    // Inform does not carry it.
+    assert!(!super::inform::INFORM_PARAMS.contains(&"DeviceInfo.UpTime"));
+    let mut cpe = Cpe::new(Arc::new(config()), tr181(), 1);
+    cpe.power_on(Duration::ZERO);
+    let before = cpe.model.revision();
+    cpe.handle_transport_error(Duration::from_secs(5));
+    cpe.handle_timeout(Duration::from_secs(3600));
+    assert!(cpe.in_session());
+    assert_eq!(cpe.model.revision(), before);
+    let uptime = cpe.model.value("Device.DeviceInfo.UpTime").unwrap();
+    assert_ne!(uptime, "0");
+}
