@@ -60,8 +60,29 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(p)
 }
 
-/// Builds the listener's configuration from `files`.
+/// How CPE may resume earlier TLS sessions, skipping the certificate and
+/// its signature (a periodic-inform CPE reconnects every interval). Off by
+/// default: each handshake is then a full one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resumption {
+    /// Stateless tickets (TLS 1.3 and 1.2), sealed with a key that rotates
+    /// every few hours: no per-CPE state on the gateway at all.
+    pub tickets: bool,
+    /// TLS 1.2 session IDs kept in memory, the oldest dropped first; 0
+    /// keeps none.
+    pub session_cache: usize,
+}
+
+/// Builds the listener's configuration from `files`, with no resumption.
 pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    server_config_with(files, Resumption::default())
+}
+
+/// Builds the listener's configuration from `files`.
+pub fn server_config_with(
+    files: &TlsFiles,
+    resumption: Resumption,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let cert_err = |msg: String| TlsError::Cert {
         path: files.cert.clone(),
         msg,
@@ -106,10 +127,21 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, TlsE
     })?;
     // Our order, not the CPE's: see `provider`.
     config.ignore_client_order = true;
-    // Resumption tickets would sit in a cache of a few hundred entries
-    // that a fleet informing minutes apart churns through long before a
-    // CPE comes back, while costing every handshake; send none.
+    // Stateful TLS 1.3 tickets would sit in a cache that a fleet informing
+    // minutes apart churns through long before a CPE comes back, while
+    // costing every handshake: tickets are stateless or not sent at all.
     config.send_tls13_tickets = 0;
+    if resumption.tickets {
+        config.ticketer =
+            rustls::crypto::ring::Ticketer::new().map_err(|e| TlsError::Other(e.to_string()))?;
+        // One is enough: a CPE holds one session to its one ACS.
+        config.send_tls13_tickets = 1;
+    }
+    config.session_storage = if resumption.session_cache == 0 {
+        Arc::new(rustls::server::NoServerSessionStorage {})
+    } else {
+        rustls::server::ServerSessionMemoryCache::new(resumption.session_cache)
+    };
     Ok(Arc::new(config))
 }
 

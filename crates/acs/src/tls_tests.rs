@@ -87,6 +87,15 @@ async fn handshake(
     server: Arc<rustls::ServerConfig>,
     client: Arc<rustls::ClientConfig>,
 ) -> Result<rustls::CipherSuite, String> {
+    handshake_kind(server, client).await.map(|(suite, _)| suite)
+}
+
+/// As [`handshake`], with whether the server resumed a session.
+async fn handshake_kind(
+    server: Arc<rustls::ServerConfig>,
+    client: Arc<rustls::ClientConfig>,
+) -> Result<(rustls::CipherSuite, Option<rustls::HandshakeKind>), String> {
+    let kind = std::sync::Mutex::new(None);
     let (a, b) = tokio::io::duplex(64 * 1024);
     let accept = async {
         let mut s = tokio_rustls::TlsAcceptor::from(server)
@@ -97,8 +106,9 @@ async fn handshake(
         s.read_exact(&mut byte).await.map_err(|e| e.to_string())?;
         s.write_all(&byte).await.map_err(|e| e.to_string())?;
         s.flush().await.map_err(|e| e.to_string())?;
-        let suite = s.get_ref().1.negotiated_cipher_suite();
-        suite
+        let conn = s.get_ref().1;
+        *kind.lock().unwrap() = conn.handshake_kind();
+        conn.negotiated_cipher_suite()
             .map(|s| s.suite())
             .ok_or_else(|| "no suite".to_string())
     };
@@ -115,7 +125,67 @@ async fn handshake(
         let mut byte = [0u8; 1];
         let _ = c.read_exact(&mut byte).await;
     };
-    tokio::join!(accept, connect).0
+    let suite = tokio::join!(accept, connect).0?;
+    let kind = *kind.lock().unwrap();
+    Ok((suite, kind))
+}
+
+#[tokio::test]
+async fn sessions_resume_only_when_configured() {
+    use rustls::HandshakeKind::{Full, Resumed};
+    let pki = Pki::new();
+    let files = pki.files(pki.leaf("s", None));
+    let tls12_client = || {
+        let stock = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        for cert in load_certs(&pki.path("ca.pem")).unwrap() {
+            roots.add(cert).unwrap();
+        }
+        let c12 = rustls::ClientConfig::builder_with_provider(stock)
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Arc::new(c12)
+    };
+    let cases = [
+        (Resumption::default(), pki.client(None), Full),
+        (Resumption::default(), tls12_client(), Full),
+        (
+            Resumption {
+                tickets: true,
+                session_cache: 0,
+            },
+            pki.client(None),
+            Resumed,
+        ),
+        (
+            Resumption {
+                tickets: false,
+                session_cache: 16,
+            },
+            tls12_client(),
+            Resumed,
+        ),
+        // Session IDs alone never resume TLS 1.3: no stateful tickets.
+        (
+            Resumption {
+                tickets: false,
+                session_cache: 16,
+            },
+            pki.client(None),
+            Full,
+        ),
+    ];
+    for (i, (resumption, client, second)) in cases.into_iter().enumerate() {
+        let server = server_config_with(&files, resumption).unwrap();
+        let first = handshake_kind(server.clone(), client.clone())
+            .await
+            .unwrap();
+        assert_eq!(first.1, Some(Full), "case {i}");
+        let again = handshake_kind(server, client).await.unwrap();
+        assert_eq!(again.1, Some(second), "case {i}");
+    }
 }
 
 #[tokio::test]

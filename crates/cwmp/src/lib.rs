@@ -20,6 +20,7 @@ mod namespace;
 mod owned;
 mod parse;
 mod splice;
+mod template;
 mod value;
 
 pub mod model;
@@ -35,6 +36,7 @@ pub use model::{Body, Envelope, Header, UnknownMethod};
 pub use namespace::CwmpVersion;
 pub use owned::IntoStatic;
 pub use splice::EncodedParameters;
+pub use template::IdTemplate;
 pub use value::{Value, ValueType};
 
 /// Parses one CWMP message with the default [`Limits`]. Empty (or

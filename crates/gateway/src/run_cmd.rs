@@ -43,6 +43,18 @@ pub struct RunArgs {
         env = "CWMP2USP_TLS_HANDSHAKE_TIMEOUT"
     )]
     tls_handshake_timeout: u64,
+    /// Let CPE resume TLS sessions with stateless tickets (TLS 1.3 and
+    /// 1.2): a resumed handshake skips the certificate and its signature.
+    #[arg(long, env = "CWMP2USP_TLS_TICKETS")]
+    tls_tickets: bool,
+    /// TLS 1.2 session IDs kept in memory for resumption (0: none).
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "SESSIONS",
+        env = "CWMP2USP_TLS_SESSION_CACHE"
+    )]
+    tls_session_cache: usize,
     /// How CPE authenticate.
     #[arg(long, value_enum, default_value = "digest", env = "CWMP2USP_CWMP_AUTH")]
     cwmp_auth: Auth,
@@ -179,7 +191,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let plan = plan(args)?;
     let north_plan = crate::north::plan(&args.north)?;
     let tls_config = match &plan.tls {
-        Some((addr, files)) => Some((*addr, acs::tls::server_config(files)?)),
+        Some((addr, files)) => {
+            let resumption = acs::tls::Resumption {
+                tickets: args.tls_tickets,
+                session_cache: args.tls_session_cache,
+            };
+            Some((*addr, acs::tls::server_config_with(files, resumption)?))
+        }
         None => None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

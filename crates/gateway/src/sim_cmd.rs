@@ -30,6 +30,11 @@ pub struct SimArgs {
     /// For an https:// ACS: accept any certificate (labs only).
     #[arg(long)]
     acs_insecure: bool,
+    /// For an https:// ACS: never resume TLS sessions, so that every
+    /// connection is a full handshake. Otherwise each CPE keeps its own
+    /// session, as a real one does, and resumes it when the ACS allows.
+    #[arg(long)]
+    no_tls_resumption: bool,
     /// Client certificate chain (PEM) shown to an ACS that asks for one.
     #[arg(long, value_name = "FILE", requires = "client_key")]
     client_cert: Option<PathBuf>,
@@ -208,6 +213,7 @@ pub(crate) fn options(a: &SimArgs) -> anyhow::Result<(FleetOptions, Profile)> {
             ca: a.acs_ca.clone(),
             insecure: a.acs_insecure,
             client_cert: a.client_cert.clone().zip(a.client_key.clone()),
+            no_resumption: a.no_tls_resumption,
         },
         count: a.count,
         cpe,

@@ -24,6 +24,32 @@ pub fn date_time(unix_secs: u64) -> String {
     out
 }
 
+/// Appends `n` in decimal. Used for the numbers of every session (message
+/// IDs, UpTime, Content-Length), where `format!` and `to_string` went
+/// through the formatting machinery for one integer each.
+pub fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// [`push_decimal`] for text.
+pub fn decimal(n: u64) -> String {
+    let mut out = Vec::with_capacity(20);
+    push_decimal(&mut out, n);
+    // Only ASCII digits were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
 /// calendar (the well-known era-based algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -49,6 +75,13 @@ pub const UNKNOWN_TIME: &str = "0001-01-01T00:00:00Z";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_match_display() {
+        for n in [0, 7, 10, 99, 1000, 123_456_789, u64::MAX] {
+            assert_eq!(decimal(n), n.to_string());
+        }
+    }
 
     #[test]
     fn known_dates() {

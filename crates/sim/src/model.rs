@@ -145,11 +145,23 @@ impl DataModel {
     /// Stores a value without any check (callers validate first). Returns
     /// false when the parameter does not exist.
     pub fn set(&mut self, name: &str, value: &str) -> bool {
-        // Rewriting the same value (UpTime within one second) is no change,
-        // and must not cost the Inform its encoded parameters.
+        // Rewriting the same value is no change, and must not cost the
+        // Inform its encoded parameters.
         if self.value(name) != Some(value) {
             self.revision += 1;
         }
+        self.store(name, value)
+    }
+
+    /// As [`DataModel::set`], leaving the revision alone: for the clock
+    /// values a CPE refreshes every session (UpTime), which no cache keyed
+    /// on the revision holds. Moving the revision every second cost every
+    /// CPE a fresh Inform encoding each second under load.
+    pub fn set_untracked(&mut self, name: &str, value: &str) -> bool {
+        self.store(name, value)
+    }
+
+    fn store(&mut self, name: &str, value: &str) -> bool {
         match self.slot(name) {
             Some(Slot::Profile(id)) => {
                 let default = self.profile.get(id).map(|d| &*d.default);

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use cwmp::{Body, DeviceId, EncodedParameters, Envelope, Event, Inform, ParameterValue, Value};
 
+use super::inform_cache::{InformKey, InformTemplate};
 use super::Cpe;
 use crate::events::QueuedEvent;
 use crate::profile::Kind;
 
 /// Parameters every Inform carries when the profile has them (relative to
 /// the root, covering both TR-181 and TR-098 trees).
-const INFORM_PARAMS: &[&str] = &[
+pub(super) const INFORM_PARAMS: &[&str] = &[
     "RootDataModelVersion",
     "DeviceSummary",
     "DeviceInfo.SpecVersion",
@@ -25,6 +26,10 @@ const INFORM_PARAMS: &[&str] = &[
     "WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.ExternalIPAddress",
 ];
 
+/// ID and CurrentTime of the second encoding that checks a template: no
+/// message ID or clock reading looks like either.
+const PROBE: (&str, &str) = ("%probe%", "0001-01-01T00:00:00Z");
+
 /// What an Inform carried, so an InformResponse can acknowledge it.
 pub struct Built {
     pub body: bytes::Bytes,
@@ -35,23 +40,62 @@ pub struct Built {
 impl Cpe {
     pub(super) fn next_message_id(&mut self) -> String {
         self.next_id += 1;
-        let mut id = String::with_capacity(self.serial.len() + 8);
-        id.push_str(&self.serial);
-        id.push('-');
-        // Plain Display of one integer: cheaper than format! of two fields.
-        let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{}", self.next_id));
-        id
+        let mut id = Vec::with_capacity(self.serial.len() + 8);
+        id.extend_from_slice(self.serial.as_bytes());
+        id.push(b'-');
+        crate::clock::push_decimal(&mut id, self.next_id);
+        // A str and ASCII digits.
+        String::from_utf8(id).unwrap_or_default()
     }
 
-    /// Borrows every string from the CPE (model, config, queue) rather than
-    /// copying it: the Inform is built on every session, and at load-test
-    /// rates its allocations were a visible share of the simulator's CPU.
+    /// The Inform for a new session. Usually refilled from the previous
+    /// one's bytes (see [`InformTemplate`]); encoded afresh whenever its
+    /// events, RetryCount or parameters moved.
     pub(super) fn build_inform(&mut self, now: Duration) -> Built {
         if !self.changed.is_empty() {
             self.events.push("4 VALUE CHANGE", "");
         }
         let id = self.next_message_id();
         let current_time = crate::clock::date_time(self.unix_now(now));
+        let revision = self.model.revision();
+        let events: Vec<QueuedEvent> = self.events.iter().cloned().collect();
+        let changed: Vec<Box<str>> = self.changed.iter().cloned().collect();
+        let reusable = changed.is_empty();
+        let holes = (id.as_str(), current_time.as_str());
+        if let Some(body) = self
+            .inform_template
+            .as_ref()
+            .filter(|_| reusable)
+            .and_then(|t| t.build(revision, self.retry_count, &events, holes))
+        {
+            return Built {
+                body: body.into(),
+                events,
+                changed,
+            };
+        }
+        let body = self.encode_inform(holes);
+        self.inform_template = None;
+        if reusable {
+            let probe = self.encode_inform(PROBE);
+            let key = InformKey {
+                revision,
+                retry_count: self.retry_count,
+                events: events.clone(),
+            };
+            self.inform_template = InformTemplate::learn(key, &body, holes, &probe, PROBE);
+        }
+        Built {
+            body: body.into(),
+            events,
+            changed,
+        }
+    }
+
+    /// Borrows every string from the CPE (model, config, queue) rather than
+    /// copying it, and splices in the standard parameters encoded at this
+    /// model revision.
+    pub(super) fn encode_inform(&mut self, (id, current_time): (&str, &str)) -> Vec<u8> {
         let revision = self.model.revision();
         let cached = match self.inform_params.take() {
             Some((r, enc)) if r == revision => enc,
@@ -91,7 +135,7 @@ impl Cpe {
                 })
                 .collect(),
             max_envelopes: 1,
-            current_time: current_time.into(),
+            current_time: Cow::Borrowed(current_time),
             retry_count: self.retry_count,
             parameter_list: params,
         };
@@ -102,11 +146,7 @@ impl Cpe {
         let mut out = Vec::with_capacity(2048);
         env.write_xml_with(&cached, &mut out);
         self.inform_params = Some((revision, cached));
-        Built {
-            body: out.into(),
-            events: self.events.iter().cloned().collect(),
-            changed: self.changed.iter().cloned().collect(),
-        }
+        out
     }
 
     /// The standard Inform parameters as XML, reusing `buf`'s allocation.

@@ -7,6 +7,7 @@
 
 mod acs_rpc;
 mod inform;
+mod inform_cache;
 mod lifecycle;
 mod local;
 mod session;
@@ -87,12 +88,18 @@ impl HttpResponse {
         self.headers_named(name).next()
     }
 
-    /// The values of every header called `name` (any case). Names are
-    /// compared as bytes first, so only matching values are decoded.
+    /// The values of every header called `name` (any case). A line is
+    /// only looked into when it starts with the name and a colon (HTTP
+    /// allows no space before it), so other lines cost one comparison.
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.lines()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
+        let name = name.as_bytes();
+        self.head.split(|b| *b == b'\n').filter_map(move |line| {
+            let rest = line.get(name.len()..)?.strip_prefix(b":")?;
+            if !line[..name.len()].eq_ignore_ascii_case(name) {
+                return None;
+            }
+            std::str::from_utf8(rest.trim_ascii()).ok()
+        })
     }
 }
 
@@ -194,6 +201,10 @@ pub struct Cpe {
     rng: u64,
     /// The standard Inform parameters, encoded at this model revision.
     inform_params: Option<(u64, cwmp::EncodedParameters)>,
+    /// The last Inform, to refill rather than encode the next one.
+    inform_template: Option<inform_cache::InformTemplate>,
+    /// The ACS's last InformResponse, to recognise the next one cheaply.
+    inform_answer: Option<cwmp::IdTemplate>,
     pub stats: CpeStats,
 }
 
@@ -224,6 +235,8 @@ impl Cpe {
             next_id: 0,
             rng: 0x9E37_79B9_7F4A_7C15 ^ (u64::from(index) + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             inform_params: None,
+            inform_template: None,
+            inform_answer: None,
             stats: CpeStats::default(),
             cfg,
         };
@@ -255,7 +268,11 @@ impl Cpe {
     /// Full name of a parameter under the profile root, e.g.
     /// `ManagementServer.ParameterKey`.
     fn rooted(&self, rel: &str) -> String {
-        format!("{}{rel}", self.model.root())
+        let root = self.model.root();
+        let mut name = String::with_capacity(root.len() + rel.len());
+        name.push_str(root);
+        name.push_str(rel);
+        name
     }
 
     /// Per-device values written over the profile defaults.

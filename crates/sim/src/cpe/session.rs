@@ -55,10 +55,11 @@ fn is_empty_body(b: &[u8]) -> bool {
 impl Cpe {
     pub(super) fn start_session(&mut self, now: Duration) {
         // UpTime is refreshed once per session rather than on every read,
-        // so the model stays a plain overlay.
-        let uptime = now.saturating_sub(self.boot_time).as_secs().to_string();
+        // so the model stays a plain overlay. It is not an Inform
+        // parameter, so the cached Inform stays valid.
+        let uptime = crate::clock::decimal(now.saturating_sub(self.boot_time).as_secs());
         let name = self.rooted("DeviceInfo.UpTime");
-        self.model.set(&name, &uptime);
+        self.model.set_untracked(&name, &uptime);
         let built = self.build_inform(now);
         let seed = self.next_random();
         self.session = Some(Session {
@@ -171,11 +172,7 @@ impl Cpe {
     }
 
     fn on_inform_answer(&mut self, now: Duration, body: &[u8]) {
-        let ok = matches!(
-            cwmp::parse(body).map(|e| e.body),
-            Ok(Body::InformResponse(_))
-        );
-        if !ok {
+        if !self.is_inform_response(body) {
             return self.end_session(now, false);
         }
         let has_transfer = self.pending_transfer.is_some();
@@ -201,6 +198,27 @@ impl Cpe {
         } else {
             self.send_empty(now);
         }
+    }
+
+    /// Whether `body` is an InformResponse. The ACS's previous answer, kept
+    /// as a template, recognises the usual case (the same bytes with this
+    /// session's ID) without a parse; anything else is parsed in full.
+    fn is_inform_response(&mut self, body: &[u8]) -> bool {
+        if self
+            .inform_answer
+            .as_ref()
+            .is_some_and(|t| t.matches(body).is_some())
+        {
+            return true;
+        }
+        let Ok(env) = cwmp::parse(body) else {
+            return false;
+        };
+        if !matches!(env.body, Body::InformResponse(_)) {
+            return false;
+        }
+        self.inform_answer = cwmp::IdTemplate::learn(body, &env);
+        true
     }
 
     fn send_empty(&mut self, now: Duration) {

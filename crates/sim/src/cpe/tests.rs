@@ -497,3 +497,50 @@ fn every_version_is_emitted_and_parses_back() {
             .all(|e| e.version == v));
     }
 }
+
+#[test]
+fn refilled_informs_are_byte_for_byte_fresh_ones() {
+    let mut cpe = Cpe::new(Arc::new(config()), tr181(), 7);
+    cpe.events.push("1 BOOT", "");
+    let mut refilled = 0;
+    for step in 0..60u64 {
+        let now = Duration::from_millis(step * 300);
+        match step % 9 {
+            2 => cpe.events.push("2 PERIODIC", ""),
+            4 => cpe.retry_count += 1,
+            6 => {
+                let name = cpe.rooted("ManagementServer.ParameterKey");
+                cpe.model.set(&name, &format!("key{step}"));
+            }
+            8 => cpe.events.clear(),
+            _ => {}
+        }
+        let before = cpe.inform_template.as_ref().map(|t| t.key().clone());
+        let built = cpe.build_inform(now);
+        let id = format!("{}-{}", cpe.serial, cpe.next_id);
+        let time = crate::clock::date_time(cpe.unix_now(now));
+        assert_eq!(built.body, cpe.encode_inform((&id, &time)), "step {step}");
+        let after = cpe.inform_template.as_ref().map(|t| t.key().clone());
+        if before.is_some() && before == after {
+            refilled += 1;
+        }
+    }
+    assert!(refilled > 30, "only {refilled} Informs were refilled");
+}
+
+#[test]
+fn uptime_is_no_inform_parameter_so_its_refresh_may_skip_the_revision() {
+    // start_session refreshes UpTime without moving the model revision,
+    // which the Inform caches are keyed on: that is only right while the
+    // Inform does not carry it.
+    assert!(!super::inform::INFORM_PARAMS.contains(&"DeviceInfo.UpTime"));
+    let mut cpe = Cpe::new(Arc::new(config()), tr181(), 1);
+    cpe.power_on(Duration::ZERO);
+    let before = cpe.model.revision();
+    cpe.handle_transport_error(Duration::from_secs(5));
+    cpe.handle_timeout(Duration::from_secs(3600));
+    assert!(cpe.in_session());
+    assert_eq!(cpe.model.revision(), before);
+    let uptime = cpe.model.value("Device.DeviceInfo.UpTime").unwrap();
+    assert_ne!(uptime, "0");
+}

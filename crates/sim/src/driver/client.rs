@@ -116,7 +116,8 @@ pub struct AcsTarget {
     pub path: String,
     pub timeout: Duration,
     pub max_body: usize,
-    /// Set for an `https://` ACS.
+    /// Set for an `https://` ACS; each CPE connects with
+    /// [`super::tls::TlsTarget::for_cpe`] of it.
     pub tls: Option<super::tls::TlsTarget>,
 }
 
@@ -125,11 +126,12 @@ pub struct AcsTarget {
 pub async fn post(
     conn: &mut Option<super::h1::Conn>,
     acs: &AcsTarget,
+    tls: Option<&super::tls::TlsTarget>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ClientError> {
     let reuse = !req.new_connection && conn.as_ref().is_some_and(|c| !c.is_closed());
     if !reuse {
-        *conn = Some(match &acs.tls {
+        *conn = Some(match tls {
             None => super::h1::Conn::connect(acs.addr, acs.timeout).await?,
             Some(tls) => super::h1::Conn::over(tls.connect(acs.addr, acs.timeout).await?),
         });

@@ -8,7 +8,6 @@
 //! (Download/Upload) still go through hyper; only the hot path is here.
 
 use std::borrow::Cow;
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -54,6 +53,11 @@ impl Conn {
             buf: BytesMut::with_capacity(4096),
             closed: false,
         }
+    }
+
+    /// Whether the connection resumed an earlier TLS session.
+    pub fn resumed(&self) -> bool {
+        self.stream.resumed()
     }
 
     /// False once the peer said `Connection: close`, closed, or failed.
@@ -299,7 +303,9 @@ fn encode_request(
     }
     if !has_length {
         // Written in place: a format! here was one more allocation per POST.
-        let _ = write!(out, "content-length: {}\r\n", body.len());
+        out.extend_from_slice(b"content-length: ");
+        crate::clock::push_decimal(&mut out, body.len() as u64);
+        out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);

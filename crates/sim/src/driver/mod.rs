@@ -321,6 +321,7 @@ async fn cpe_task(
 ) {
     tokio::time::sleep_until((sh.start + boot_at).into()).await;
     cpe.power_on(sh.now());
+    let tls = sh.acs.tls.as_ref().map(tls::TlsTarget::for_cpe);
     let mut conn: Option<h1::Conn> = None;
     let mut permit: Option<OwnedSemaphorePermit> = None;
     let mut rpcs_counted = 0u64;
@@ -331,8 +332,16 @@ async fn cpe_task(
                     if req.new_connection && permit.is_none() {
                         permit = sh.sessions.clone().acquire_owned().await.ok();
                     }
-                    match client::post(&mut conn, &sh.acs, req).await {
-                        Ok(resp) => cpe.handle_response(sh.now(), resp),
+                    let fresh = req.new_connection;
+                    match client::post(&mut conn, &sh.acs, tls.as_ref(), req).await {
+                        Ok(resp) => {
+                            if fresh && conn.as_ref().is_some_and(h1::Conn::resumed) {
+                                sh.stats
+                                    .tls_resumed
+                                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            cpe.handle_response(sh.now(), resp)
+                        }
                         Err(_) => {
                             conn = None;
                             cpe.handle_transport_error(sh.now());

@@ -13,6 +13,8 @@ pub struct Stats {
     pub connection_requests: AtomicU64,
     pub transfers: AtomicU64,
     pub reboots: AtomicU64,
+    /// Connections that resumed a TLS session rather than a full handshake.
+    pub tls_resumed: AtomicU64,
     /// Microseconds, 1 µs .. 60 s, 3 significant digits.
     rtt: Mutex<Option<Histogram<u64>>>,
 }
@@ -26,6 +28,7 @@ impl Default for Stats {
             connection_requests: AtomicU64::new(0),
             transfers: AtomicU64::new(0),
             reboots: AtomicU64::new(0),
+            tls_resumed: AtomicU64::new(0),
             rtt: Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).ok()),
         }
     }
@@ -73,6 +76,7 @@ impl Stats {
             "connection_requests": self.connection_requests.load(Relaxed),
             "transfers": self.transfers.load(Relaxed),
             "reboots": self.reboots.load(Relaxed),
+            "tls_resumed": self.tls_resumed.load(Relaxed),
         })
     }
 }

@@ -34,13 +34,17 @@ pub struct TlsOptions {
     pub insecure: bool,
     /// Client certificate chain and key (PEM) for ACS that require one.
     pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// Never resume a TLS session: every connection a full handshake.
+    pub no_resumption: bool,
 }
 
 /// A ready connector for one ACS.
 #[derive(Clone)]
 pub struct TlsTarget {
+    config: Arc<rustls::ClientConfig>,
     connector: tokio_rustls::TlsConnector,
     name: ServerName<'static>,
+    resume: bool,
 }
 
 impl std::fmt::Debug for TlsTarget {
@@ -91,14 +95,38 @@ impl TlsTarget {
         };
         // A real CPE keeps its own TLS session cache; one shared by the whole
         // fleet would make most handshakes cheap resumptions no real fleet
-        // gets, so every session pays for a full handshake.
+        // gets. This one never resumes; [`TlsTarget::for_cpe`] gives each
+        // CPE a cache of its own.
         config.resumption = rustls::client::Resumption::disabled();
         let name = ServerName::try_from(host.to_string())
             .map_err(|_| format!("{host:?} is not a TLS server name"))?;
+        let config = Arc::new(config);
         Ok(TlsTarget {
-            connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
+            connector: tokio_rustls::TlsConnector::from(config.clone()),
+            config,
             name,
+            resume: !opts.no_resumption,
         })
+    }
+
+    /// The connector one CPE uses: with its own session cache (one ACS, so
+    /// one entry) unless resumption is off. Roots, verifier and keys stay
+    /// shared; only the small configuration is copied.
+    pub fn for_cpe(&self) -> TlsTarget {
+        if !self.resume {
+            return self.clone();
+        }
+        let mut config = (*self.config).clone();
+        config.resumption = rustls::client::Resumption::store(Arc::new(
+            rustls::client::ClientSessionMemoryCache::new(1),
+        ));
+        let config = Arc::new(config);
+        TlsTarget {
+            connector: tokio_rustls::TlsConnector::from(config.clone()),
+            config,
+            name: self.name.clone(),
+            resume: true,
+        }
     }
 }
 
@@ -130,6 +158,18 @@ impl TlsTarget {
         tokio::time::timeout(timeout, work)
             .await
             .map_err(|_| ClientError::Timeout)?
+    }
+}
+
+impl Stream {
+    /// Whether this connection resumed an earlier TLS session.
+    pub fn resumed(&self) -> bool {
+        match self {
+            Stream::Plain(_) => false,
+            Stream::Tls(s) => {
+                s.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+            }
+        }
     }
 }
 

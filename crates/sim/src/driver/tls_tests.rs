@@ -165,3 +165,34 @@ fn bad_options_are_clear_errors() {
     let err = TlsTarget::new(&opts, "acs").unwrap_err();
     assert!(err.contains("no CERTIFICATE"), "{err}");
 }
+
+#[tokio::test]
+async fn each_cpe_resumes_its_own_session_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = pki(dir.path());
+    let addr = server(&cert, &key).await;
+    let t = Duration::from_secs(5);
+    let resumed = |target: TlsTarget| async move {
+        let mut c = Conn::over(target.connect(addr, t).await.unwrap());
+        // The ticket arrives after the handshake, ahead of the answer.
+        c.request("POST", "x", "/", &[], b"", t, 1024)
+            .await
+            .unwrap();
+        c.resumed()
+    };
+    let mut opts = TlsOptions {
+        ca: Some(dir.path().join("ca.pem")),
+        ..TlsOptions::default()
+    };
+    let fleet = TlsTarget::new(&opts, "127.0.0.1").unwrap();
+    let (a, b) = (fleet.for_cpe(), fleet.for_cpe());
+    assert!(!resumed(a.clone()).await);
+    assert!(resumed(a.clone()).await);
+    // Another CPE has no session of its own yet: nothing is shared.
+    assert!(!resumed(b).await);
+    assert!(!resumed(fleet.clone()).await);
+    opts.no_resumption = true;
+    let off = TlsTarget::new(&opts, "127.0.0.1").unwrap().for_cpe();
+    assert!(!resumed(off.clone()).await);
+    assert!(!resumed(off).await);
+}
