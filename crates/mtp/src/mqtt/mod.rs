@@ -64,9 +64,12 @@
 //! - The request channel (`send_queue` requests, allocated as used), the
 //!   options, the task and its future.
 
+mod codec;
 mod config;
+mod driver;
 mod link;
 mod pace;
+mod protocol;
 mod session;
 pub mod topic;
 mod wire;
@@ -81,10 +84,11 @@ use tokio::task::AbortHandle;
 use tracing::debug;
 use usp::mtp::{MqttVersion, ReplyTo};
 
-pub use config::{BrokerUrl, MqttConfig};
+pub use config::{BrokerUrl, MqttConfig, MqttDriver};
 pub use wire::{EID_PROPERTY, SUBSCRIBE_TOPIC_PROPERTY};
 
 use crate::{Inbound, MtpError, Outbound};
+use driver::{NativeWire, Target};
 use link::{Link, Shared};
 use pace::Pacer;
 use topic::{check_topic, with_reply_to, CONTENT_TYPE, EID_PLACEHOLDER};
@@ -106,6 +110,7 @@ struct Agent {
 #[derive(Clone)]
 pub struct MqttMtp {
     shared: Arc<Shared>,
+    target: Arc<Target>,
     agents: Arc<Mutex<HashMap<Arc<str>, Agent>>>,
 }
 
@@ -114,7 +119,9 @@ impl MqttMtp {
     pub fn new(config: MqttConfig, inbound: mpsc::Sender<Inbound>) -> Result<Self, MtpError> {
         config.validate()?;
         let pacer = Mutex::new(Pacer::new(config.connects_per_second));
+        let target = Arc::new(Target::new(&config));
         Ok(MqttMtp {
+            target,
             shared: Arc::new(Shared {
                 config,
                 inbound,
@@ -145,15 +152,29 @@ impl MqttMtp {
             _ => eid.to_string(),
         };
         let seed = random_seed();
-        let (task, link) = if v5 {
+        let shared = self.shared.clone();
+        let (task, link) = if config.driver == MqttDriver::Native {
+            let target = self.target.clone();
+            if v5 {
+                let (outbox, wire) =
+                    NativeWire::<true>::new(config, target, eid.clone(), client_id);
+                let link = Arc::new(Link::new(eid.clone(), agent_topic, Client::Native(outbox)));
+                (runtime.spawn(link::run(wire, link.clone(), shared, seed)), link)
+            } else {
+                let (outbox, wire) =
+                    NativeWire::<false>::new(config, target, eid.clone(), client_id);
+                let link = Arc::new(Link::new(eid.clone(), agent_topic, Client::Native(outbox)));
+                (runtime.spawn(link::run(wire, link.clone(), shared, seed)), link)
+            }
+        } else if v5 {
             let (client, wire) = V5Wire::new(config, &eid, client_id);
             let link = Arc::new(Link::new(eid.clone(), agent_topic, client));
-            let task = runtime.spawn(link::run(wire, link.clone(), self.shared.clone(), seed));
+            let task = runtime.spawn(link::run(wire, link.clone(), shared, seed));
             (task, link)
         } else {
             let (client, wire) = V311Wire::new(config, client_id);
             let link = Arc::new(Link::new(eid.clone(), agent_topic, client));
-            let task = runtime.spawn(link::run(wire, link.clone(), self.shared.clone(), seed));
+            let task = runtime.spawn(link::run(wire, link.clone(), shared, seed));
             (task, link)
         };
         agents.insert(
@@ -261,6 +282,18 @@ impl MqttMtp {
                 )
                 .is_ok()
             }
+            Client::Native(outbox) => outbox.push(match config.version {
+                MqttVersion::V5 => driver::Publish {
+                    topic: topic.clone(),
+                    response_topic: Some(reply),
+                    payload: out.payload,
+                },
+                MqttVersion::V3_1_1 => driver::Publish {
+                    topic: with_reply_to(topic, &reply),
+                    response_topic: None,
+                    payload: out.payload,
+                },
+            }),
             Client::V3(c) => c
                 .try_publish(
                     with_reply_to(topic, &reply),

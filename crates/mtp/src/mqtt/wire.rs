@@ -4,6 +4,7 @@
 //! [`super`] for where each KiB of a connection goes.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +13,7 @@ use rumqttc::v5::mqttbytes::v5::{ConnAck, Packet as Packet5, SubscribeReasonCode
 use rumqttc::{Outgoing, QoS, SubscribeReasonCode as Granted3};
 
 use super::config::MqttConfig;
+use super::driver::Outbox;
 use super::topic::{accept_v311, accept_v5, Refusal};
 
 /// The MQTT 5 CONNECT user property carrying our endpoint ID (R-MQTT.13).
@@ -61,6 +63,7 @@ pub trait Wire: Send {
 pub enum Client {
     V5(v5::AsyncClient),
     V3(rumqttc::AsyncClient),
+    Native(Arc<Outbox>),
 }
 
 impl Client {
@@ -68,6 +71,10 @@ impl Client {
         match self {
             Client::V5(c) => c.try_disconnect().is_ok(),
             Client::V3(c) => c.try_disconnect().is_ok(),
+            Client::Native(o) => {
+                o.disconnect();
+                true
+            }
         }
     }
 }
