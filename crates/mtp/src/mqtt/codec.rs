@@ -105,12 +105,20 @@ fn decode5(buf: &mut BytesMut, limits: Limits) -> Result<Decoded, CodecError> {
         }
         Err(e) => return Err(CodecError::Malformed(e.to_string())),
     };
-    // rumqttc wants a body in every DISCONNECT; a bare one (reason 0) is
-    // valid MQTT 5, so it is taken here.
-    if matches!(header.packet_type(), Ok(v5::PacketType::Disconnect)) && header.frame_length() == 2
-    {
-        let _ = buf.split_to(2);
-        return Ok(Decoded::Packet(Incoming::Disconnect("normal".into())));
+    // rumqttc cannot read a bare DISCONNECT nor one whose property length
+    // is left out (both valid MQTT 5); the reason code is all we need.
+    if matches!(header.packet_type(), Ok(v5::PacketType::Disconnect)) {
+        let frame = buf.split_to(header.frame_length());
+        let header_len = 1 + frame
+            .iter()
+            .skip(1)
+            .take(4)
+            .position(|b| b & 0x80 == 0)
+            .map_or(4, |p| p + 1);
+        let reason = frame.get(header_len).copied().unwrap_or(0);
+        return Ok(Decoded::Packet(Incoming::Disconnect(format!(
+            "reason 0x{reason:02X}"
+        ))));
     }
     let packet = v5::Packet::read(buf, Some(max)).map_err(|e| malformed(&e))?;
     Ok(Decoded::Packet(match packet {
@@ -144,7 +152,6 @@ fn decode5(buf: &mut BytesMut, limits: Limits) -> Result<Decoded, CodecError> {
         },
         v5::Packet::PubRel(rel) => Incoming::PubRel { pkid: rel.pkid },
         v5::Packet::PingResp(_) => Incoming::PingResp,
-        v5::Packet::Disconnect(d) => Incoming::Disconnect(format!("{:?}", d.reason_code)),
         v5::Packet::PubRec(_) | v5::Packet::PubComp(_) => Incoming::Unexpected("QoS 2 ack"),
         v5::Packet::UnsubAck(_) => Incoming::Unexpected("UNSUBACK"),
         _ => Incoming::Unexpected("client packet"),
@@ -424,30 +431,23 @@ pub enum CloseReason {
     KeepAliveTimeout,
 }
 
-/// Appends DISCONNECT; the reason code only exists on 5.
-pub fn put_disconnect(
-    v5: bool,
-    reason: CloseReason,
-    out: &mut BytesMut,
-) -> Result<(), EncodeError> {
-    if v5 {
-        use v5::DisconnectReasonCode as R;
-        let code = match reason {
-            CloseReason::Normal => R::NormalDisconnection,
-            CloseReason::MalformedPacket => R::MalformedPacket,
-            CloseReason::ProtocolError => R::ProtocolError,
-            CloseReason::PacketTooLarge => R::PacketTooLarge,
-            CloseReason::KeepAliveTimeout => R::KeepAliveTimeout,
-        };
-        v5::Packet::Disconnect(v5::Disconnect::new(code))
-            .write(out, None)
-            .map_err(enc)?;
+/// Appends DISCONNECT; the reason code only exists on 5. Written by hand:
+/// rumqttc 0.25.1 announces one byte for a reason-coded DISCONNECT and
+/// writes two (reason + an empty property length), leaving a stray byte on
+/// the wire. `E0 01 <reason>` is the complete MQTT 5 form.
+pub fn put_disconnect(v5: bool, reason: CloseReason, out: &mut BytesMut) {
+    let code = match reason {
+        CloseReason::Normal => 0x00,
+        CloseReason::MalformedPacket => 0x81,
+        CloseReason::ProtocolError => 0x82,
+        CloseReason::KeepAliveTimeout => 0x8D,
+        CloseReason::PacketTooLarge => 0x95,
+    };
+    if v5 && code != 0 {
+        out.extend_from_slice(&[0xE0, 0x01, code]);
     } else {
-        v4::Packet::Disconnect
-            .write(out, usize::MAX)
-            .map_err(enc)?;
+        out.extend_from_slice(&[0xE0, 0x00]);
     }
-    Ok(())
 }
 
 #[cfg(test)]

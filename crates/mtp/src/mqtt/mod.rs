@@ -67,6 +67,8 @@
 mod codec;
 mod config;
 mod driver;
+#[cfg(test)]
+mod fake_broker;
 mod link;
 mod pace;
 mod protocol;
@@ -85,6 +87,8 @@ use tracing::debug;
 use usp::mtp::{MqttVersion, ReplyTo};
 
 pub use config::{BrokerUrl, MqttConfig, MqttDriver};
+#[doc(hidden)]
+pub use protocol::fuzz_session;
 pub use wire::{EID_PROPERTY, SUBSCRIBE_TOPIC_PROPERTY};
 
 use crate::{Inbound, MtpError, Outbound};
