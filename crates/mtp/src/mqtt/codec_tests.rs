@@ -36,8 +36,14 @@ fn v5_connect_carries_the_usp_properties() {
     let [v5::Packet::Connect(c, None, Some(login))] = &broker::read5(&mut out)[..] else {
         panic!("one CONNECT");
     };
-    assert_eq!((c.client_id.as_str(), c.keep_alive, c.clean_start), ("cid", 30, true));
-    assert_eq!((login.username.as_str(), login.password.as_str()), ("u", "p"));
+    assert_eq!(
+        (c.client_id.as_str(), c.keep_alive, c.clean_start),
+        ("cid", 30, true)
+    );
+    assert_eq!(
+        (login.username.as_str(), login.password.as_str()),
+        ("u", "p")
+    );
     let props = c.properties.as_ref().unwrap();
     assert_eq!(props.request_response_info, Some(1));
     assert_eq!(props.max_packet_size, Some(9000));
@@ -55,7 +61,10 @@ fn v311_connect_is_clean_with_login() {
     let [v4::Packet::Connect(c)] = &broker::read3(&mut out)[..] else {
         panic!("one CONNECT");
     };
-    assert_eq!((c.client_id.as_str(), c.keep_alive, c.clean_session), ("cid", 30, true));
+    assert_eq!(
+        (c.client_id.as_str(), c.keep_alive, c.clean_session),
+        ("cid", 30, true)
+    );
     assert_eq!(c.login.as_ref().unwrap().username, "u");
 }
 
@@ -115,7 +124,10 @@ fn suback_codes_become_granted_flags() {
 fn publishes_are_judged_as_records() {
     let Incoming::Publish {
         qos, pkid, reply, ..
-    } = one(true, broker::publish(true, 1, 5, "t", Some("ctl/x"), b"rec"))
+    } = one(
+        true,
+        broker::publish(true, 1, 5, "t", Some("ctl/x"), b"rec"),
+    )
     else {
         panic!("PUBLISH");
     };
@@ -136,12 +148,23 @@ fn publishes_are_judged_as_records() {
 #[test]
 fn our_publish_reads_back_with_content_type_and_response_topic() {
     let mut out = BytesMut::new();
-    put_publish(true, 3, "ctl/x", Some("agent/x"), Bytes::from_static(b"rec"), 100, &mut out)
-        .unwrap();
+    put_publish(
+        true,
+        3,
+        "ctl/x",
+        Some("agent/x"),
+        Bytes::from_static(b"rec"),
+        100,
+        &mut out,
+    )
+    .unwrap();
     let [v5::Packet::Publish(p)] = &broker::read5(&mut out)[..] else {
         panic!("PUBLISH");
     };
-    assert_eq!((&p.topic[..], p.pkid, &p.payload[..]), (&b"ctl/x"[..], 3, &b"rec"[..]));
+    assert_eq!(
+        (&p.topic[..], p.pkid, &p.payload[..]),
+        (&b"ctl/x"[..], 3, &b"rec"[..])
+    );
     assert_eq!(p.qos, mb5::QoS::AtLeastOnce);
     let props = p.properties.as_ref().unwrap();
     assert_eq!(props.content_type.as_deref(), Some("usp.msg"));
@@ -164,7 +187,10 @@ fn partial_packets_ask_for_the_rest_and_oversized_ones_fail_early() {
         // Only the fixed header of a packet over the limit: refused at once.
         let huge = broker::publish(v5, 1, 1, "t", None, &[0; 3000]);
         let mut head = BytesMut::from(&huge[..5]);
-        assert!(matches!(decode(v5, &mut head, LIMITS), Err(CodecError::TooLarge(_))));
+        assert!(matches!(
+            decode(v5, &mut head, LIMITS),
+            Err(CodecError::TooLarge(_))
+        ));
     }
 }
 

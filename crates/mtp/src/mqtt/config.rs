@@ -122,8 +122,9 @@ pub struct MqttConfig {
     /// Requests (publishes, subscribe, disconnect) an agent may have queued
     /// for its connection; `send` fails beyond.
     pub send_queue: usize,
-    /// Our QoS 1 publishes awaiting PUBACK per agent: rumqttc keeps one
-    /// slot per possible packet id, so this sizes a table.
+    /// Our QoS 1 publishes awaiting PUBACK per agent (the broker's Receive
+    /// Maximum may lower it). The native driver keeps a packet id per
+    /// publish in flight; rumqttc a table slot per possible id.
     pub outgoing_inflight: u16,
     /// MQTT 5 Receive Maximum: the broker's QoS 1 messages in flight to us.
     pub receive_maximum: u16,

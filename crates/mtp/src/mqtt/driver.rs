@@ -272,6 +272,8 @@ impl<const V5: bool> Wire for NativeWire<V5> {
     async fn next(&mut self) -> Result<Happening, String> {
         loop {
             if self.stream.is_none() {
+                // TCP + TLS + CONNACK together get `connect_timeout`.
+                let began = Instant::now();
                 // Boxed: the connect and TLS handshake futures are large
                 // and only live while connecting.
                 let open = Box::pin(self.target.open());
@@ -279,9 +281,7 @@ impl<const V5: bool> Wire for NativeWire<V5> {
                     .await
                     .map_err(|_| "connect timed out".to_string())??;
                 self.stream = Some(stream);
-                self.protocol
-                    .start(Instant::now())
-                    .map_err(|e| e.to_string())?;
+                self.protocol.start(began).map_err(|e| e.to_string())?;
             }
             match self.protocol.poll_event(Instant::now()) {
                 Ok(Some(h)) => return Ok(h),

@@ -233,7 +233,8 @@ mod tests {
         eprintln!("agent task future, rumqttc: MQTT 5 {v5} bytes, 3.1.1 {v3} bytes");
         assert!(v5 <= 6 * 1024 && v3 <= 4 * 1024, "v5 {v5}, v3 {v3}");
         let target = Arc::new(Target::new(&config));
-        let (outbox, wire) = NativeWire::<true>::new(&config, target.clone(), "e".into(), String::new());
+        let (outbox, wire) =
+            NativeWire::<true>::new(&config, target.clone(), "e".into(), String::new());
         let link = Arc::new(Link::new("e".into(), "t".into(), Client::Native(outbox)));
         let native5 = std::mem::size_of_val(&run(wire, link, shared.clone(), 1));
         let (outbox, wire) = NativeWire::<false>::new(&config, target, "e".into(), String::new());

@@ -62,7 +62,9 @@ impl std::fmt::Display for Fatal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Idle,
-    AwaitConnAck { deadline: Instant },
+    AwaitConnAck {
+        deadline: Instant,
+    },
     Open,
     /// Our DISCONNECT is queued: nothing more goes out.
     Closing,

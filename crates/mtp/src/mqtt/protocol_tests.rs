@@ -125,7 +125,10 @@ fn subscribe_and_its_suback() {
                 panic!("SUBSCRIBE");
             };
             assert_eq!(s.filters.len(), 2);
-            assert!(s.filters.iter().all(|f| f.qos == rumqttc::v5::mqttbytes::QoS::AtLeastOnce));
+            assert!(s
+                .filters
+                .iter()
+                .all(|f| f.qos == rumqttc::v5::mqttbytes::QoS::AtLeastOnce));
             s.pkid
         } else {
             let [v4::Packet::Subscribe(s)] = &broker::read3(&mut out)[..] else {
@@ -156,7 +159,8 @@ fn keep_alive_pings_when_idle_and_gives_up_without_an_answer() {
         assert!(feed(&mut p, &broker::pingresp(v5), t1).is_empty());
         // Sending anything postpones the next ping.
         let t2 = t1 + Duration::from_secs(3);
-        p.publish("ctl", None, Bytes::from_static(b"r"), t2).unwrap();
+        p.publish("ctl", None, Bytes::from_static(b"r"), t2)
+            .unwrap();
         sent(&mut p);
         assert_eq!(p.deadline(), Some(t2 + KA));
         p.on_timer(t2 + KA).unwrap();
@@ -169,7 +173,11 @@ fn keep_alive_pings_when_idle_and_gives_up_without_an_answer() {
         );
         let out = sent(&mut p);
         if v5 {
-            assert_eq!(&out[..], [0xE0, 0x01, 0x8D], "DISCONNECT keep-alive timeout");
+            assert_eq!(
+                &out[..],
+                [0xE0, 0x01, 0x8D],
+                "DISCONNECT keep-alive timeout"
+            );
         } else {
             assert!(out.is_empty());
         }
@@ -214,7 +222,9 @@ fn inbound_records_are_acknowledged_and_judged() {
     let bytes = broker::publish(false, 1, 5, "agent/x/reply-to=ctl%2Fx", None, b"r");
     let got = feed(&mut p, &bytes, t0);
     assert!(matches!(&got[..], [Happening::Record { reply, .. }] if reply == "ctl/x"));
-    assert!(matches!(&broker::read3(&mut sent(&mut p))[..], [v4::Packet::PubAck(a)] if a.pkid == 5));
+    assert!(
+        matches!(&broker::read3(&mut sent(&mut p))[..], [v4::Packet::PubAck(a)] if a.pkid == 5)
+    );
 }
 
 #[test]
@@ -267,7 +277,9 @@ fn buffers_grow_for_a_big_packet_and_are_released_after() {
     for chunk in big.chunks(300) {
         happenings.extend(feed(&mut p, chunk, t0));
     }
-    assert!(matches!(&happenings[..], [Happening::Record { payload, .. }] if payload.len() == 2000));
+    assert!(
+        matches!(&happenings[..], [Happening::Record { payload, .. }] if payload.len() == 2000)
+    );
     sent(&mut p);
     assert_eq!(p.buffered_capacity(), 0, "released after the packet");
 }
@@ -279,7 +291,10 @@ fn an_oversized_packet_ends_the_connection_before_it_is_buffered() {
         let mut p = open(v5, 8, Ack::default(), t0);
         let huge = broker::publish(v5, 1, 1, "a/reply-to=c", Some("c"), &[0; 10_000]);
         p.receive(&huge[..8]);
-        assert!(matches!(p.poll_event(t0), Err(Fatal::Codec(CodecError::TooLarge(_)))));
+        assert!(matches!(
+            p.poll_event(t0),
+            Err(Fatal::Codec(CodecError::TooLarge(_)))
+        ));
         assert!(p.closing());
         let out = sent(&mut p);
         assert_eq!(&out[..], if v5 { &[0xE0, 0x01, 0x95][..] } else { &[][..] });

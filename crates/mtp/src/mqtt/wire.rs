@@ -1,5 +1,6 @@
-//! The two rumqttc clients behind one small interface: what the agent's
-//! connection task needs to hear ([`Happening`]) and to ask ([`Wire`]).
+//! The connection interface of an agent's task: what it needs to hear
+//! ([`Happening`]) and to ask ([`Wire`]), with the two rumqttc clients
+//! behind it (the fallback driver); the native one is in `driver.rs`.
 //! Here every rumqttc buffer gets its size; see the module docs of
 //! [`super`] for where each KiB of a connection goes.
 
@@ -44,7 +45,7 @@ pub enum Happening {
     Nothing,
 }
 
-/// One agent's rumqttc event loop.
+/// One agent's connection: rumqttc's event loop or the native driver.
 pub trait Wire: Send {
     const V5: bool;
     /// Connects when not connected, then waits for the next packet.
