@@ -313,6 +313,28 @@ fn a_broker_disconnect_or_a_client_packet_ends_it() {
 }
 
 #[test]
+fn a_reconnect_starts_clean() {
+    let t0 = Instant::now();
+    let ack = || Ack {
+        receive_max: Some(1),
+        ..Ack::default()
+    };
+    let mut p = open(true, 8, ack(), t0);
+    p.publish("c", None, Bytes::from_static(b"r"), t0).unwrap();
+    p.subscribe(&["a/x".to_owned()], t0).unwrap();
+    p.receive(&[0x30]); // half a packet
+    assert!(!p.can_publish());
+    p.reset();
+    assert_eq!(p.buffered_capacity(), 0);
+    assert_eq!(p.deadline(), None);
+    p.start(t0).unwrap();
+    let out = broker::read5(&mut sent(&mut p));
+    assert!(matches!(&out[..], [v5::Packet::Connect(..)]), "only CONNECT");
+    feed(&mut p, &broker::connack(true, ack()), t0);
+    assert!(p.can_publish(), "nothing in flight from before");
+}
+
+#[test]
 fn our_disconnect_is_the_last_thing_sent() {
     let t0 = Instant::now();
     let mut p = open(true, 8, Ack::default(), t0);
