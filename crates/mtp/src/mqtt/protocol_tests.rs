@@ -313,6 +313,21 @@ fn a_broker_disconnect_or_a_client_packet_ends_it() {
 }
 
 #[test]
+fn packet_ids_wrap_around_one_still_in_flight() {
+    let t0 = Instant::now();
+    let mut p = open(true, 2, Ack::default(), t0);
+    p.publish("c", None, Bytes::new(), t0).unwrap();
+    let stuck = p.inflight[0];
+    for _ in 0..70_000 {
+        p.publish("c", None, Bytes::new(), t0).unwrap();
+        let id = p.inflight[1];
+        assert!(id != 0 && id != stuck, "{id}");
+        p.transmit().clear();
+        feed(&mut p, &broker::puback(true, id), t0);
+    }
+}
+
+#[test]
 fn a_reconnect_starts_clean() {
     let t0 = Instant::now();
     let ack = || Ack {
@@ -329,7 +344,10 @@ fn a_reconnect_starts_clean() {
     assert_eq!(p.deadline(), None);
     p.start(t0).unwrap();
     let out = broker::read5(&mut sent(&mut p));
-    assert!(matches!(&out[..], [v5::Packet::Connect(..)]), "only CONNECT");
+    assert!(
+        matches!(&out[..], [v5::Packet::Connect(..)]),
+        "only CONNECT"
+    );
     feed(&mut p, &broker::connack(true, ack()), t0);
     assert!(p.can_publish(), "nothing in flight from before");
 }
