@@ -86,6 +86,7 @@ mod config;
 mod driver;
 #[cfg(test)]
 mod fake_broker;
+mod fuzz;
 mod link;
 mod pace;
 mod protocol;
@@ -105,7 +106,7 @@ use usp::mtp::{MqttVersion, ReplyTo};
 
 pub use config::{BrokerUrl, MqttConfig, MqttDriver};
 #[doc(hidden)]
-pub use protocol::fuzz_session;
+pub use fuzz::fuzz_session;
 pub use wire::{EID_PROPERTY, SUBSCRIBE_TOPIC_PROPERTY};
 
 use crate::{Inbound, MtpError, Outbound};

@@ -1,5 +1,6 @@
 use super::*;
 use crate::mqtt::fake_broker::{self as broker, Ack};
+use crate::mqtt::fuzz_session;
 use crate::mqtt::topic::Refusal;
 use proptest::prelude::*;
 use rumqttc::mqttbytes::v4;
