@@ -12,6 +12,12 @@
 //!
 //! `--exchange`: once all are up, every agent also receives one Record and
 //! sends one, so the figures include buffers that only traffic touches.
+//!
+//! `--driver rumqttc`: rumqttc's EventLoop instead of the native client.
+//!
+//! `--keep-alive S --idle T`: keep-alive of S seconds, and after everything
+//! else T more seconds idle (several keep-alive periods of pings), then
+//! the figure again: buffers that creep show up here.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -19,7 +25,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use mtp::mqtt::{BrokerUrl, MqttConfig, MqttMtp};
+use mtp::mqtt::{BrokerUrl, MqttConfig, MqttDriver, MqttMtp};
 use mtp::{Inbound, Outbound};
 use tokio::sync::mpsc;
 use usp::mtp::{MqttVersion, ReplyTo};
@@ -33,6 +39,9 @@ struct Args {
     rate: u32,
     exchange: bool,
     spawn_only: bool,
+    driver: MqttDriver,
+    keep_alive: u64,
+    idle: u64,
 }
 
 fn args() -> Args {
@@ -42,6 +51,9 @@ fn args() -> Args {
         rate: 500,
         exchange: false,
         spawn_only: false,
+        driver: MqttDriver::Native,
+        keep_alive: 60,
+        idle: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -58,6 +70,15 @@ fn args() -> Args {
             }
             "--exchange" => a.exchange = true,
             "--spawn-only" => a.spawn_only = true,
+            "--driver" => {
+                a.driver = match value().as_str() {
+                    "native" => MqttDriver::Native,
+                    "rumqttc" => MqttDriver::Rumqttc,
+                    d => panic!("--driver native|rumqttc, not {d}"),
+                }
+            }
+            "--keep-alive" => a.keep_alive = value().parse().expect("--keep-alive S"),
+            "--idle" => a.idle = value().parse().expect("--idle S"),
             f => panic!("unknown flag {f}"),
         }
     }
@@ -88,6 +109,8 @@ async fn run(args: Args, broker: &support::Mosquitto) {
     let mut config = MqttConfig::new(BrokerUrl::parse(&broker.url()).expect("url"));
     config.version = args.version;
     config.connects_per_second = if args.spawn_only { 1 } else { args.rate };
+    config.driver = args.driver;
+    config.keep_alive = Duration::from_secs(args.keep_alive);
     let (tx, mut rx) = mpsc::channel(1024);
     let mtp = MqttMtp::new(config, tx).expect("config");
     let eids: Vec<String> = (0..args.agents)
@@ -129,7 +152,8 @@ async fn run(args: Args, broker: &support::Mosquitto) {
         "3.1.1"
     };
     println!(
-        "{{\"agents\":{},\"version\":\"{version}\",\"rate_limit\":{},\"seconds_to_all_subscribed\":{:.2},\"connects_per_s\":{:.0},\"rss_before_kib\":{before},\"rss_after_kib\":{after},\"kib_per_agent\":{:.2}}}",
+        "{{\"driver\":\"{:?}\",\"agents\":{},\"version\":\"{version}\",\"rate_limit\":{},\"seconds_to_all_subscribed\":{:.2},\"connects_per_s\":{:.0},\"rss_before_kib\":{before},\"rss_after_kib\":{after},\"kib_per_agent\":{:.2}}}",
+        args.driver,
         args.agents,
         args.rate,
         elapsed.as_secs_f64(),
@@ -142,6 +166,24 @@ async fn run(args: Args, broker: &support::Mosquitto) {
         println!(
             "{{\"after_one_record_each_way\":true,\"rss_kib\":{traffic},\"kib_per_agent\":{:.2}}}",
             (traffic.saturating_sub(before)) as f64 / args.agents as f64
+        );
+    }
+    if args.idle > 0 {
+        let mut downs = 0;
+        let until = tokio::time::Instant::now() + Duration::from_secs(args.idle);
+        while let Ok(event) = tokio::time::timeout_at(until, rx.recv()).await {
+            match event {
+                Some(Inbound::Down { .. }) => downs += 1,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let idle = rss_kib();
+        println!(
+            "{{\"idle_seconds\":{},\"keep_alive\":{},\"links_lost\":{downs},\"rss_kib\":{idle},\"kib_per_agent\":{:.2}}}",
+            args.idle,
+            args.keep_alive,
+            (idle.saturating_sub(before)) as f64 / args.agents as f64
         );
     }
     mtp.shutdown();

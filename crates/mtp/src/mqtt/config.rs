@@ -81,6 +81,18 @@ impl fmt::Display for BrokerUrl {
     }
 }
 
+/// Which client carries the agents' connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MqttDriver {
+    /// Our own sans-IO protocol ([`super::protocol`]) on rumqttc's packet
+    /// codec, one small task per agent: a few KiB per idle connection.
+    #[default]
+    Native,
+    /// rumqttc's `EventLoop`: ~34–40 KiB per connection (fixed buffers and
+    /// tables), kept as a fallback.
+    Rumqttc,
+}
+
 /// Settings shared by every agent of one MQTT MTP.
 #[derive(Clone)]
 pub struct MqttConfig {
@@ -110,13 +122,16 @@ pub struct MqttConfig {
     /// Requests (publishes, subscribe, disconnect) an agent may have queued
     /// for its connection; `send` fails beyond.
     pub send_queue: usize,
-    /// Our QoS 1 publishes awaiting PUBACK per agent: rumqttc keeps one
-    /// slot per possible packet id, so this sizes a table.
+    /// Our QoS 1 publishes awaiting PUBACK per agent (the broker's Receive
+    /// Maximum may lower it). The native driver keeps a packet id per
+    /// publish in flight; rumqttc a table slot per possible id.
     pub outgoing_inflight: u16,
     /// MQTT 5 Receive Maximum: the broker's QoS 1 messages in flight to us.
     pub receive_maximum: u16,
     /// rustls client settings for `mqtts://` (roots, client certificate).
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The client implementation; both speak the same wire.
+    pub driver: MqttDriver,
 }
 
 impl fmt::Debug for MqttConfig {
@@ -135,6 +150,7 @@ impl fmt::Debug for MqttConfig {
             .field("outgoing_inflight", &self.outgoing_inflight)
             .field("receive_maximum", &self.receive_maximum)
             .field("tls", &self.tls.is_some())
+            .field("driver", &self.driver)
             .finish_non_exhaustive()
     }
 }
@@ -163,6 +179,7 @@ impl MqttConfig {
             outgoing_inflight: 8,
             receive_maximum: 8,
             tls: None,
+            driver: MqttDriver::default(),
         }
     }
 

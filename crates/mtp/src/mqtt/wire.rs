@@ -1,9 +1,11 @@
-//! The two rumqttc clients behind one small interface: what the agent's
-//! connection task needs to hear ([`Happening`]) and to ask ([`Wire`]).
+//! The connection interface of an agent's task: what it needs to hear
+//! ([`Happening`]) and to ask ([`Wire`]), with the two rumqttc clients
+//! behind it (the fallback driver); the native one is in `driver.rs`.
 //! Here every rumqttc buffer gets its size; see the module docs of
 //! [`super`] for where each KiB of a connection goes.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +14,7 @@ use rumqttc::v5::mqttbytes::v5::{ConnAck, Packet as Packet5, SubscribeReasonCode
 use rumqttc::{Outgoing, QoS, SubscribeReasonCode as Granted3};
 
 use super::config::MqttConfig;
+use super::driver::Outbox;
 use super::topic::{accept_v311, accept_v5, Refusal};
 
 /// The MQTT 5 CONNECT user property carrying our endpoint ID (R-MQTT.13).
@@ -42,7 +45,7 @@ pub enum Happening {
     Nothing,
 }
 
-/// One agent's rumqttc event loop.
+/// One agent's connection: rumqttc's event loop or the native driver.
 pub trait Wire: Send {
     const V5: bool;
     /// Connects when not connected, then waits for the next packet.
@@ -61,6 +64,7 @@ pub trait Wire: Send {
 pub enum Client {
     V5(v5::AsyncClient),
     V3(rumqttc::AsyncClient),
+    Native(Arc<Outbox>),
 }
 
 impl Client {
@@ -68,6 +72,10 @@ impl Client {
         match self {
             Client::V5(c) => c.try_disconnect().is_ok(),
             Client::V3(c) => c.try_disconnect().is_ok(),
+            Client::Native(o) => {
+                o.disconnect();
+                true
+            }
         }
     }
 }
