@@ -32,7 +32,9 @@ pub mod agents;
 pub mod dispatch;
 pub mod dm;
 pub mod local;
+pub mod notify;
 pub mod record;
+pub mod replay;
 
 pub use agents::{Action, Agent, Agents, IdScheme, SubscriptionView};
 pub use usp::mtp::{LinkUp, MqttVersion, ReplyTo};
