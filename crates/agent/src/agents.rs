@@ -60,6 +60,20 @@ pub struct Agent {
     pub(crate) identity: Box<str>,
     pub(crate) ws_links: Option<Box<WsLinks>>,
     pub(crate) replies: Option<Box<ReplyCache>>,
+    /// Which broker links are up ([`MQTT_UP`], [`STOMP_UP`]): a Notify goes
+    /// over one only after its Connect record (R-MTP.6).
+    pub(crate) links_up: u8,
+}
+
+pub(crate) const MQTT_UP: u8 = 1;
+pub(crate) const STOMP_UP: u8 = 2;
+
+fn link_bit(protocol: &str) -> u8 {
+    match protocol {
+        "MQTT" => MQTT_UP,
+        "STOMP" => STOMP_UP,
+        _ => 0,
+    }
 }
 
 /// Open WebSocket links: (peer endpoint ID, link).
@@ -73,6 +87,15 @@ pub(crate) fn identity_parts(identity: &str) -> [&str; 3] {
 }
 
 impl Agent {
+    pub(crate) fn broker_up(&mut self, protocol: &str, up: bool) {
+        let bit = link_bit(protocol);
+        if up {
+            self.links_up |= bit;
+        } else {
+            self.links_up &= !bit;
+        }
+    }
+
     pub(crate) fn link_up(&mut self, peer: &str, link: u64) {
         let links = &mut self.ws_links.get_or_insert_with(Box::default).0;
         links.retain(|(p, _)| &**p != peer);

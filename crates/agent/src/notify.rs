@@ -27,9 +27,11 @@
 //!   and is retried until its NotifyResp, or until its controller is
 //!   deleted or disabled (then it is dropped), or a newer OnBoardRequest to
 //!   the same controller replaces it.
-//! - A transmission the MTP refuses (no link) counts as an attempt: the
-//!   agent cannot tell, and the schedule covers it. When a link that
-//!   reaches the controller comes up, what waits for it is due at once.
+//! - A Notify goes only over a link the agent has seen come up (after its
+//!   Connect record, R-MTP.6) and not seen go down. An attempt without
+//!   such a link, or one the MTP refuses anyway, still counts: the
+//!   schedule covers it. When a link that reaches the controller comes
+//!   up, what waits for it is due at once.
 //! - Only what identifies a notification is persisted; the retry count is
 //!   not, since an agent restart resets it (R-NOT.4), and restored
 //!   notifications are due at once.
@@ -41,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use usp::mtp::{LinkUp, ReplyTo};
 use usp::{msg, record};
 
-use crate::agents::{identity_parts, send, unix, Action, Agents};
+use crate::agents::{identity_parts, send, unix, Action, Agents, MQTT_UP, STOMP_UP};
 use crate::dispatch::SUPPORTED_VERSIONS;
 use crate::dm::Data;
 use crate::local::View;
@@ -205,14 +207,16 @@ fn agent_speaks(view: &View<'_>, protocol: &str) -> bool {
     })
 }
 
-/// Where a Record for `Controller.{c}` goes now: its first enabled MTP the
-/// agent can use (for WebSocket, an open link with that controller).
+/// Where a Record for `Controller.{c}` goes now: its first enabled MTP
+/// over a link that is up (for WebSocket, an open link with that
+/// controller).
 fn route(
     view: &View<'_>,
     c: u32,
     controller: &str,
-    ws_links: &[(Box<str>, u64)],
+    links: (u8, &[(Box<str>, u64)]),
 ) -> Option<ReplyTo> {
+    let (brokers, ws_links) = links;
     let get = |item: &str, m: u32| {
         view.value(&format!("{C}MTP.{{i}}.{item}"), &[c, m])
             .unwrap_or_default()
@@ -221,11 +225,11 @@ fn route(
         .into_iter()
         .filter(|&m| get("Enable", m) == "true")
         .find_map(|m| match get("Protocol", m).as_str() {
-            "MQTT" if agent_speaks(view, "MQTT") => {
+            "MQTT" if brokers & MQTT_UP != 0 && agent_speaks(view, "MQTT") => {
                 let topic = get("MQTT.Topic", m);
                 (!topic.is_empty()).then_some(ReplyTo::Mqtt { topic })
             }
-            "STOMP" if agent_speaks(view, "STOMP") => {
+            "STOMP" if brokers & STOMP_UP != 0 && agent_speaks(view, "STOMP") => {
                 let destination = get("STOMP.Destination", m);
                 (!destination.is_empty()).then_some(ReplyTo::Stomp { destination })
             }
@@ -366,6 +370,7 @@ impl Agents {
             .ws_links
             .as_deref()
             .map_or(&[][..], |l| l.0.as_slice());
+        let links_up = agent.links_up;
         let [oui, product_class, serial] = identity_parts(&agent.identity);
         let view = View {
             schema: &schema,
@@ -387,7 +392,7 @@ impl Agents {
             if !enabled.contains(&c) {
                 return false;
             }
-            if let Some(to) = route(&view, c, &e.notify.controller, ws_links) {
+            if let Some(to) = route(&view, c, &e.notify.controller, (links_up, ws_links)) {
                 let n = match e.notify.kind {
                     PendingKind::OnBoardRequest => {
                         msg::notify::on_board_req(oui, product_class, serial, SUPPORTED_VERSIONS)

@@ -192,12 +192,13 @@ impl Agents {
         let Some(agent) = self.agents.get_mut(agent_eid) else {
             return Vec::new();
         };
-        if let LinkUp::WebSocket {
-            link,
-            peer: Some(peer),
-        } = link
-        {
-            agent.link_up(peer, *link);
+        match link {
+            LinkUp::WebSocket {
+                link,
+                peer: Some(peer),
+            } => agent.link_up(peer, *link),
+            LinkUp::WebSocket { .. } => {}
+            LinkUp::Mqtt { .. } | LinkUp::Stomp { .. } => agent.broker_up(link.protocol(), true),
         }
         let mut outbox = agent.local.outbox.take();
         let view = View {
@@ -217,10 +218,15 @@ impl Agents {
         out
     }
 
-    /// An MTP link of `agent_eid` went down (`link`: which WebSocket).
-    pub fn on_mtp_down(&mut self, agent_eid: &str, link: Option<u64>) {
-        if let (Some(agent), Some(link)) = (self.agents.get_mut(agent_eid), link) {
-            agent.link_down(link);
+    /// An MTP link of `agent_eid` went down: its `protocol` ("MQTT",
+    /// "STOMP") or, for WebSocket, the one `link`.
+    pub fn on_mtp_down(&mut self, agent_eid: &str, protocol: &str, link: Option<u64>) {
+        let Some(agent) = self.agents.get_mut(agent_eid) else {
+            return;
+        };
+        match link {
+            Some(link) => agent.link_down(link),
+            None => agent.broker_up(protocol, false),
         }
     }
 

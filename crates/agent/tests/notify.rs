@@ -56,6 +56,15 @@ fn persisted(actions: &[Action]) -> Option<Snapshot> {
     })
 }
 
+/// The agent's MQTT and STOMP links come up (Connect records dropped).
+fn brokers_up(a: &mut Agents, eid: &str) {
+    a.on_mtp_up(eid, &mqtt_up(eid), t0());
+    let stomp = LinkUp::Stomp {
+        subscribed_destination: format!("/queue/{eid}"),
+    };
+    a.on_mtp_up(eid, &stomp, t0());
+}
+
 fn mqtt_up(eid: &str) -> LinkUp {
     LinkUp::Mqtt {
         version: MqttVersion::V5,
@@ -91,6 +100,7 @@ fn the_retry_schedule_doubles_from_5_to_10_seconds_up_to_the_tenth_retry() {
 #[test]
 fn an_on_board_request_goes_to_each_enabled_controller_and_is_retried_until_answered() {
     let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
     let t = t0();
     assert_eq!(a.identity(&eid), Some(("00D09E", "IGD", "SN1")));
     assert_eq!(a.poll_timeout(), None);
@@ -179,6 +189,7 @@ fn an_on_board_request_goes_to_each_enabled_controller_and_is_retried_until_answ
 #[test]
 fn a_controller_asks_for_its_on_board_request_and_its_retry_interval_is_honoured() {
     let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
     let t = t0() + secs(42);
     // Controller 1 slows its retries down to one minute at least.
     let set = msg::set(
@@ -212,6 +223,7 @@ fn a_controller_asks_for_its_on_board_request_and_its_retry_interval_is_honoured
 #[test]
 fn disabled_or_deleted_controllers_get_nothing() {
     let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
     let t = t0();
     let disable = |n: &str| {
         msg::set(
@@ -238,6 +250,7 @@ fn disabled_or_deleted_controllers_get_nothing() {
 #[test]
 fn pending_notifications_survive_a_restart_and_go_out_at_once() {
     let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
     let t = t0();
     let snap = persisted(&a.on_board(&eid, Some(1), t)).unwrap();
     let first = notifies(&a.handle_timeout(t, &mut low));
@@ -253,6 +266,7 @@ fn pending_notifications_survive_a_restart_and_go_out_at_once() {
     let mut b = Agents::new(Arc::new(config())).unwrap();
     let eid_b = b.add("00D09E", "IGD", "SN1", IdScheme::Os, t).unwrap();
     assert!(b.restore(&eid_b, back));
+    brokers_up(&mut b, &eid_b);
     let later = t + secs(3600);
     assert!(b.poll_timeout().is_some_and(|d| d <= later));
     let again = notifies(&b.handle_timeout(later, &mut low));
@@ -270,13 +284,20 @@ fn a_link_coming_up_sends_what_waits_after_the_connect_record() {
     let (mut a, eid) = setup();
     let t = t0();
     a.on_board(&eid, Some(1), t);
-    a.handle_timeout(t, &mut high); // refused by a link that is down
+    // R-MTP.6: nothing before the link's Connect record; the try counts.
+    assert!(notifies(&a.handle_timeout(t, &mut high)).is_empty());
     assert_eq!(a.poll_timeout(), Some(t + secs(10)));
     let up = a.on_mtp_up(&eid, &mqtt_up(&eid), t + secs(2));
     assert!(notifies(&up).is_empty(), "the Connect records come first");
     assert!(!up.is_empty());
     assert_eq!(a.poll_timeout(), Some(t + secs(2)));
     assert_eq!(notifies(&a.handle_timeout(t + secs(2), &mut low)).len(), 1);
+    // The broker link drops: the retry finds no way out, then it is back.
+    a.on_mtp_down(&eid, "MQTT", None);
+    let next = a.poll_timeout().unwrap();
+    assert!(notifies(&a.handle_timeout(next, &mut low)).is_empty());
+    a.on_mtp_up(&eid, &mqtt_up(&eid), next);
+    assert_eq!(notifies(&a.handle_timeout(next, &mut low)).len(), 1);
 }
 
 #[test]
@@ -311,7 +332,7 @@ fn a_websocket_controller_is_reached_over_its_open_link_only() {
     let sent = notifies(&a.handle_timeout(t + secs(1), &mut low));
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].0, ReplyTo::WebSocket { link: 7 });
-    a.on_mtp_down(&eid, Some(7));
+    a.on_mtp_down(&eid, "WebSocket", Some(7));
     let later = a.poll_timeout().unwrap();
     assert!(notifies(&a.handle_timeout(later, &mut low)).is_empty());
     assert_eq!(a.pending_notifications(&eid).len(), 1);
@@ -328,6 +349,7 @@ fn many_agents_fire_in_deadline_order_and_only_when_due() {
         })
         .collect();
     for (i, eid) in eids.iter().enumerate() {
+        brokers_up(&mut a, eid);
         a.on_board(eid, Some(1), t + secs(i as u64));
     }
     assert_eq!(a.poll_timeout(), Some(t));
@@ -403,6 +425,7 @@ fn the_duplicate_cache_is_bounded() {
 #[test]
 fn a_repeated_operate_without_response_does_not_run_again() {
     let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
     let t = t0();
     let op = msg::operate(
         "op-quiet",

@@ -444,7 +444,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 link,
             } => {
                 debug!(agent = %agent, protocol, "MTP link down");
-                self.agents.on_mtp_down(&agent, link);
+                self.agents.on_mtp_down(&agent, protocol, link);
                 Vec::new()
             }
         };
