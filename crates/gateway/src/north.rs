@@ -393,6 +393,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                     // Never before the deadline, whatever the two clocks say.
                     let now = timer.map_or_else(SystemTime::now, |t| t.max(SystemTime::now()));
                     let actions = self.agents.handle_timeout(now, &mut || jitter.next_u32());
+                    debug!(actions = actions.len(), next = ?self.agents.poll_timeout(), "notification timer");
                     self.act(actions).await;
                 }
             }
