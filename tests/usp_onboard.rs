@@ -98,7 +98,9 @@ impl Controller {
                         }
                     }
                     rumqttc::v5::Event::Incoming(Packet::Publish(p)) => {
-                        if tx.send(p.payload).await.is_err() {
+                        // The test is over when nobody reads.
+                        let delivered = tx.send(p.payload).await;
+                        if delivered.is_err() {
                             return;
                         }
                     }
