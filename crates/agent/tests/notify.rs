@@ -442,3 +442,21 @@ fn a_repeated_operate_without_response_does_not_run_again() {
     assert!(a.handle_record(&eid, &record, reply_to(), t).is_empty());
     assert_eq!(a.poll_timeout(), due, "not queued again");
 }
+
+proptest::proptest! {
+    /// Whatever the settings, a wait lies in its retry's range, grows with
+    /// the random draw, and never shrinks from one retry to the next.
+    #[test]
+    fn waits_stay_in_their_range(
+        n in 1u32..40,
+        m in 0u32..70_000,
+        k in 0u32..70_000,
+        r in proptest::prelude::any::<u32>(),
+    ) {
+        let (lo, hi) = (retry_wait(n, m, k, 0), retry_wait(n, m, k, u32::MAX));
+        let w = retry_wait(n, m, k, r);
+        proptest::prop_assert!(lo <= w && w <= hi);
+        proptest::prop_assert!(lo >= secs(1));
+        proptest::prop_assert!(retry_wait(n + 1, m, k, 0) >= lo);
+    }
+}
