@@ -1,17 +1,20 @@
 //! Every virtual agent of the gateway, keyed by endpoint ID, with the
 //! schema and configuration they share.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use usp::endpoint::{EndpointId, EndpointIdError};
 use usp::mtp::ReplyTo;
+use usp::record;
 
 use crate::dm::schema::SchemaError;
 use crate::dm::Schema;
 use crate::local::{self, AgentConfig, LocalAgent, NotifType, Snapshot, View};
+use crate::notify::{self, PendingNotify};
+use crate::replay::ReplyCache;
 
 /// What the caller must do after handing the agents an event.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +28,8 @@ pub enum Action {
     /// The agent's persistent state changed: store this snapshot and hand
     /// it back to [`Agents::restore`] after a restart.
     Persist { agent: String, snapshot: Snapshot },
-    /// A controller acknowledged a Notify (for NotifRetry, later).
+    /// A controller's NotifyResp stopped the retries of one of our Notify
+    /// messages.
     NotifyAcked {
         agent: String,
         controller: String,
@@ -43,10 +47,80 @@ pub enum IdScheme {
     Ops,
 }
 
-/// One virtual agent: its LocalAgent state, nothing else.
+/// WebSocket links an agent keeps track of (peers are few: controllers).
+const MAX_WS_LINKS: usize = 8;
+
+/// One virtual agent: its LocalAgent state, the device's identity, and
+/// what only exists while used (open WebSocket links, recent answers).
 #[derive(Debug, Clone, Default)]
 pub struct Agent {
     pub(crate) local: LocalAgent,
+    /// OUI, ProductClass and SerialNumber joined by NULs (which XML, and so
+    /// CWMP, cannot carry): one allocation instead of three.
+    pub(crate) identity: Box<str>,
+    pub(crate) ws_links: Option<Box<WsLinks>>,
+    pub(crate) replies: Option<Box<ReplyCache>>,
+    /// Which broker links are up ([`MQTT_UP`], [`STOMP_UP`]): a Notify goes
+    /// over one only after its Connect record (R-MTP.6).
+    pub(crate) links_up: u8,
+}
+
+pub(crate) const MQTT_UP: u8 = 1;
+pub(crate) const STOMP_UP: u8 = 2;
+
+fn link_bit(protocol: &str) -> u8 {
+    match protocol {
+        "MQTT" => MQTT_UP,
+        "STOMP" => STOMP_UP,
+        _ => 0,
+    }
+}
+
+/// Open WebSocket links: (peer endpoint ID, link).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WsLinks(pub(crate) Vec<(Box<str>, u64)>);
+
+/// OUI, ProductClass, SerialNumber of an [`Agent::identity`].
+pub(crate) fn identity_parts(identity: &str) -> [&str; 3] {
+    let mut it = identity.splitn(3, '\0');
+    [(); 3].map(|_| it.next().unwrap_or_default())
+}
+
+impl Agent {
+    pub(crate) fn broker_up(&mut self, protocol: &str, up: bool) {
+        let bit = link_bit(protocol);
+        if up {
+            self.links_up |= bit;
+        } else {
+            self.links_up &= !bit;
+        }
+    }
+
+    pub(crate) fn link_up(&mut self, peer: &str, link: u64) {
+        let links = &mut self.ws_links.get_or_insert_with(Box::default).0;
+        links.retain(|(p, _)| &**p != peer);
+        if links.len() >= MAX_WS_LINKS {
+            links.remove(0);
+        }
+        links.push((peer.into(), link));
+    }
+
+    pub(crate) fn link_down(&mut self, link: u64) {
+        if let Some(links) = &mut self.ws_links {
+            links.0.retain(|&(_, l)| l != link);
+            if links.0.is_empty() {
+                self.ws_links = None;
+            }
+        }
+    }
+}
+
+pub(crate) fn send(agent: &str, to: &ReplyTo, r: &usp::Record) -> Action {
+    Action::Send {
+        agent: agent.to_owned(),
+        to: to.clone(),
+        record: Bytes::from(record::encode_record(r)),
+    }
 }
 
 /// A subscription as the notification logic needs it.
@@ -72,6 +146,9 @@ pub struct Agents {
     pub(crate) schema: Arc<Schema>,
     pub(crate) config: Arc<AgentConfig>,
     pub(crate) agents: HashMap<String, Agent>,
+    /// (deadline in ms since the epoch, endpoint ID) of every agent with
+    /// notifications waiting, at its earliest deadline.
+    pub(crate) due: BTreeSet<(u64, String)>,
 }
 
 /// Seconds since the Unix epoch (0 before it).
@@ -86,6 +163,7 @@ impl Agents {
             schema: local::schema()?,
             config,
             agents: HashMap::new(),
+            due: BTreeSet::new(),
         })
     }
 
@@ -106,12 +184,35 @@ impl Agents {
         .to_string();
         self.agents.entry(eid.clone()).or_insert_with(|| Agent {
             local: LocalAgent::new(unix(now)),
+            identity: format!("{oui}\0{product_class}\0{serial_number}").into(),
+            ..Agent::default()
         });
         Ok(eid)
     }
 
     pub fn remove(&mut self, eid: &str) -> bool {
-        self.agents.remove(eid).is_some()
+        let Some(mut a) = self.agents.remove(eid) else {
+            return false;
+        };
+        if let Some(t) = a.local.outbox.as_mut().and_then(|o| o.take_scheduled()) {
+            self.due.remove(&(t, eid.to_owned()));
+        }
+        true
+    }
+
+    /// The device behind an agent: (OUI, ProductClass, SerialNumber).
+    pub fn identity(&self, eid: &str) -> Option<(&str, &str, &str)> {
+        let [o, p, s] = identity_parts(&self.agents.get(eid)?.identity);
+        Some((o, p, s))
+    }
+
+    /// The notifications of `eid` waiting for a NotifyResp.
+    pub fn pending_notifications(&self, eid: &str) -> Vec<PendingNotify> {
+        self.agents
+            .get(eid)
+            .and_then(|a| a.local.outbox.as_ref())
+            .map(|o| o.persisted())
+            .unwrap_or_default()
     }
 
     pub fn contains(&self, eid: &str) -> bool {
@@ -135,7 +236,11 @@ impl Agents {
     pub fn restore(&mut self, eid: &str, snapshot: Snapshot) -> bool {
         match self.agents.get_mut(eid) {
             Some(a) => {
+                if let Some(t) = a.local.outbox.as_mut().and_then(|o| o.take_scheduled()) {
+                    self.due.remove(&(t, eid.to_owned()));
+                }
                 a.local.restore(snapshot);
+                notify::reschedule(&mut self.due, eid, &mut a.local.outbox);
                 true
             }
             None => false,

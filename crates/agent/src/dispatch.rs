@@ -20,6 +20,7 @@ use usp::ErrorCode;
 
 use crate::dm::{self, resolve, Answer, Kind, Schema};
 use crate::local::View;
+use crate::notify;
 
 /// USP versions this agent speaks (GetSupportedProtocol).
 pub const SUPPORTED_VERSIONS: &str = "1.0,1.1,1.2,1.3,1.4";
@@ -94,10 +95,15 @@ pub fn request(view: &mut View<'_>, req: &ReqType) -> Option<Answer> {
     })
 }
 
-/// Operate: no LocalAgent command is implemented yet, so each command the
-/// path resolves to fails in the OperateResp (R-OPR.4); a path that does
-/// not resolve to commands is an Error.
-fn operate(view: &View<'_>, o: &Operate) -> Option<Answer> {
+/// The one LocalAgent command this agent runs.
+const SEND_ON_BOARD: &str = "Device.LocalAgent.Controller.{i}.SendOnBoardRequest()";
+
+/// Operate: `Controller.{i}.SendOnBoardRequest()` queues an OnBoardRequest
+/// to that controller (R-NOT.5; sent and retried by [`crate::notify`]) and
+/// succeeds with no output; every other command the path resolves to
+/// fails in the OperateResp (R-OPR.4). A path that does not resolve to
+/// commands is an Error. With send_resp false the commands still run.
+fn operate(view: &mut View<'_>, o: &Operate) -> Option<Answer> {
     let schema = view.schema;
     let path = match Path::parse(&o.command) {
         Ok(p) => p,
@@ -109,25 +115,30 @@ fn operate(view: &View<'_>, o: &Operate) -> Option<Answer> {
             "not in this agent's supported data model",
         ));
     }
-    let r = match resolve(schema, view, &path) {
+    let r = match resolve(schema, &*view, &path) {
         Ok(r) => r,
         Err(e) => return Some(Answer::error(e.code(), e.message())),
     };
+    let mut results = Vec::new();
+    for l in &r.locs {
+        let node = schema.node(l.node);
+        if !matches!(node.kind, Kind::Command(_)) {
+            continue;
+        }
+        let executed = l.path(schema);
+        let why = match (node.path.as_str(), l.inst.as_slice()) {
+            (SEND_ON_BOARD, &[c]) if notify::queue_on_board(view, c) => None,
+            (SEND_ON_BOARD, _) => Some("the controller is disabled or has no EndpointID"),
+            _ => Some("command not supported by this agent yet"),
+        };
+        results.push(match why {
+            None => msg::operate_output(executed, std::iter::empty::<(String, String)>()),
+            Some(why) => msg::operate_failure(executed, ErrorCode::CommandFailure, why),
+        });
+    }
     if !o.send_resp {
         return None;
     }
-    let results = r
-        .locs
-        .iter()
-        .filter(|l| matches!(schema.node(l.node).kind, Kind::Command(_)))
-        .map(|l| {
-            msg::operate_failure(
-                l.path(schema),
-                ErrorCode::CommandFailure,
-                "command not supported by this agent yet",
-            )
-        })
-        .collect();
     Some(Answer::Resp(RespType::OperateResp(
         usp::proto::usp::OperateResp {
             operation_results: results,

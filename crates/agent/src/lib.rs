@@ -14,7 +14,17 @@
 //!   and typed [`local::Subscription`]s, and a serde [`local::Snapshot`].
 //! - [`Agents`]: every agent by endpoint ID; [`Agents::handle_record`]
 //!   (Record in, Records out, the USP generic rules, see [`record`]) and
-//!   [`Agents::on_mtp_up`] (Connect records).
+//!   [`Agents::on_mtp_up`] / [`Agents::on_mtp_down`] (Connect records,
+//!   which links a Notify may use).
+//! - [`notify`]: notifications that wait for a NotifyResp, today the
+//!   OnBoardRequest ([`Agents::on_board`], or the controller's
+//!   `SendOnBoardRequest()`), retried on the R-NOT.1-4 schedule with
+//!   explicit time: the caller sleeps until [`Agents::poll_timeout`] and
+//!   calls [`Agents::handle_timeout`] with the time and random numbers.
+//!   They are part of the persisted [`local::Snapshot`].
+//! - [`replay`]: the last few Set/Add/Delete/Operate answers of each
+//!   agent, so a redelivered request (MQTT QoS 1) is answered again
+//!   without running twice (R-MSG.4).
 //!
 //! # Interworking seam
 //!
@@ -23,6 +33,12 @@
 //! to the CPE side, which for now answers them as outside the supported
 //! model (7026); the interworking issue plugs the CPE's cached model in
 //! there (see [`dispatch`]).
+//!
+//! # LocalAgent commands
+//!
+//! `Controller.{i}.SendOnBoardRequest()` runs (it queues an OnBoardRequest
+//! to that controller and succeeds with no output arguments); every other
+//! command fails in the OperateResp with 7022.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -32,7 +48,9 @@ pub mod agents;
 pub mod dispatch;
 pub mod dm;
 pub mod local;
+pub mod notify;
 pub mod record;
+pub mod replay;
 
 pub use agents::{Action, Agent, Agents, IdScheme, SubscriptionView};
 pub use usp::mtp::{LinkUp, MqttVersion, ReplyTo};

@@ -13,12 +13,16 @@
 //! - Responses echo the msg_id (R-MSG.9) in a NoSessionContext Record
 //!   (R-MSG.0a), version 1.4, to the requester.
 //! - Duplicate msg_ids (R-MSG.4): a request is answered before
-//!   `handle_record` returns, so none is ever pending and there is nothing
-//!   to drop; a repeated msg_id is a new request.
+//!   `handle_record` returns, so none is ever pending. A repeated Set,
+//!   Add, Delete or Operate (same controller, msg_id and body) among the
+//!   agent's last few is answered again without running (see
+//!   [`crate::replay`]); a repeated Get simply runs again.
+//! - A NotifyResp stops the retries of the Notify it answers (see
+//!   [`crate::notify`]); one that answers nothing waiting is ignored
+//!   (R-NOT.16).
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use usp::mtp::{LinkUp, MqttVersion, ReplyTo};
 use usp::proto::usp::header::MsgType;
 use usp::proto::usp::request::ReqType;
@@ -27,18 +31,12 @@ use usp::proto::usp_record::mqtt_connect_record::MqttVersion as RecordMqttVersio
 use usp::proto::usp_record::record::RecordType;
 use usp::{msg, record, ErrorCode, Msg};
 
-use crate::agents::{unix, Action, Agents};
+use crate::agents::{send, unix, Action, Agents};
 use crate::dispatch;
 use crate::dm::Data;
 use crate::local::View;
-
-fn send(agent: &str, to: &ReplyTo, r: &usp::Record) -> Action {
-    Action::Send {
-        agent: agent.to_owned(),
-        to: to.clone(),
-        record: Bytes::from(record::encode_record(r)),
-    }
-}
+use crate::notify::{self, unix_ms};
+use crate::replay::{self, ReplyCache};
 
 /// Could this Msg be a request, so that an Error may answer it?
 fn maybe_request(m: &Msg) -> bool {
@@ -119,12 +117,7 @@ impl Agents {
             return Vec::new();
         }
         if let Some(RespType::NotifyResp(n)) = m.response() {
-            return vec![Action::NotifyAcked {
-                agent: agent_eid.to_owned(),
-                controller: rec.from_id.clone(),
-                msg_id: m.msg_id().to_owned(),
-                subscription_id: n.subscription_id.clone(),
-            }];
+            return self.notify_acked(agent_eid, &rec.from_id, m.msg_id(), &n.subscription_id);
         }
         let Some(req) = m.request() else {
             // Other responses and Errors: nothing of ours is waiting.
@@ -136,7 +129,26 @@ impl Agents {
             return out;
         };
         // Only writes can change what is persisted; Gets skip the copy.
-        let writes = matches!(req, ReqType::Set(_) | ReqType::Add(_) | ReqType::Delete(_));
+        let writes = matches!(
+            req,
+            ReqType::Set(_) | ReqType::Add(_) | ReqType::Delete(_) | ReqType::Operate(_)
+        );
+        let digest = match (&rec.record_type, writes) {
+            (Some(RecordType::NoSessionContext(n)), true) => Some(replay::digest(&n.payload)),
+            _ => None,
+        };
+        if let (Some(d), Some(cache)) = (digest, &agent.replies) {
+            if let Some(earlier) = cache.lookup(&rec.from_id, m.msg_id(), d) {
+                return earlier
+                    .map(|record| Action::Send {
+                        agent: agent_eid.to_owned(),
+                        to: reply.clone(),
+                        record,
+                    })
+                    .into_iter()
+                    .collect();
+            }
+        }
         let before = writes.then(|| agent.local.snapshot());
         let mut view = View {
             schema: &schema,
@@ -147,9 +159,18 @@ impl Agents {
             requester: None,
         };
         view.requester = view.controller_of(&rec.from_id);
-        if let Some(a) = dispatch::request(&mut view, req) {
-            out.push(answer(a.into_msg(m.msg_id())));
+        let answered = dispatch::request(&mut view, req).map(|a| answer(a.into_msg(m.msg_id())));
+        if let Some(d) = digest {
+            let record = match &answered {
+                Some(Action::Send { record, .. }) => Some(record.clone()),
+                _ => None,
+            };
+            let cache = agent.replies.get_or_insert_with(Box::<ReplyCache>::default);
+            cache.remember(&rec.from_id, m.msg_id(), d, record);
         }
+        out.extend(answered);
+        // An Operate may have queued a notification.
+        notify::reschedule(&mut self.due, agent_eid, &mut agent.local.outbox);
         if let Some(before) = before {
             let after = agent.local.snapshot();
             if after != before {
@@ -171,6 +192,15 @@ impl Agents {
         let Some(agent) = self.agents.get_mut(agent_eid) else {
             return Vec::new();
         };
+        match link {
+            LinkUp::WebSocket {
+                link,
+                peer: Some(peer),
+            } => agent.link_up(peer, *link),
+            LinkUp::WebSocket { .. } => {}
+            LinkUp::Mqtt { .. } | LinkUp::Stomp { .. } => agent.broker_up(link.protocol(), true),
+        }
+        let mut outbox = agent.local.outbox.take();
         let view = View {
             schema: &schema,
             config: &config,
@@ -179,63 +209,118 @@ impl Agents {
             now: unix(now),
             requester: None,
         };
-        if let LinkUp::WebSocket { link, peer } = link {
-            let Some(peer) = peer else {
-                return Vec::new();
-            };
-            let r = record::websocket_connect(peer, agent_eid);
-            return vec![send(agent_eid, &ReplyTo::WebSocket { link: *link }, &r)];
+        if let Some(o) = &mut outbox {
+            notify::link_up(&view, o, link, unix_ms(now));
         }
-        let mut out = Vec::new();
-        const C: &str = "Device.LocalAgent.Controller.{i}.";
-        for c in view.instances(C, &[]) {
-            let get = |item: &str, inst: &[u32]| {
-                view.value(&format!("{C}{item}"), inst).unwrap_or_default()
-            };
-            if get("Enable", &[c]) != "true" {
-                continue;
-            }
-            let eid = get("EndpointID", &[c]);
-            if eid.is_empty() {
-                continue;
-            }
-            for m in view.instances(&format!("{C}MTP.{{i}}."), &[c]) {
-                let at = [c, m];
-                if get("MTP.{i}.Enable", &at) != "true"
-                    || get("MTP.{i}.Protocol", &at) != link.protocol()
-                {
-                    continue;
-                }
-                let (r, to) = match link {
-                    LinkUp::Mqtt {
-                        version,
-                        subscribed_topic,
-                    } => {
-                        let v = match version {
-                            MqttVersion::V5 => RecordMqttVersion::V5,
-                            MqttVersion::V3_1_1 => RecordMqttVersion::V311,
-                        };
-                        let topic = get("MTP.{i}.MQTT.Topic", &at);
-                        let r = record::mqtt_connect(&eid, agent_eid, v, subscribed_topic);
-                        (r, ReplyTo::Mqtt { topic })
-                    }
-                    LinkUp::Stomp {
-                        subscribed_destination,
-                    } => {
-                        let destination = get("MTP.{i}.STOMP.Destination", &at);
-                        let r = record::stomp_connect(&eid, agent_eid, subscribed_destination);
-                        (r, ReplyTo::Stomp { destination })
-                    }
-                    LinkUp::WebSocket { .. } => continue,
-                };
-                if matches!(&to, ReplyTo::Mqtt { topic } if topic.is_empty())
-                    || matches!(&to, ReplyTo::Stomp { destination } if destination.is_empty())
-                {
-                    continue;
-                }
-                out.push(send(agent_eid, &to, &r));
-            }
-        }
+        let out = connect_records(&view, agent_eid, link);
+        agent.local.outbox = outbox;
+        notify::reschedule(&mut self.due, agent_eid, &mut agent.local.outbox);
         out
     }
+
+    /// An MTP link of `agent_eid` went down: its `protocol` ("MQTT",
+    /// "STOMP") or, for WebSocket, the one `link`.
+    pub fn on_mtp_down(&mut self, agent_eid: &str, protocol: &str, link: Option<u64>) {
+        let Some(agent) = self.agents.get_mut(agent_eid) else {
+            return;
+        };
+        match link {
+            Some(link) => agent.link_down(link),
+            None => agent.broker_up(protocol, false),
+        }
+    }
+
+    fn notify_acked(
+        &mut self,
+        agent_eid: &str,
+        controller: &str,
+        msg_id: &str,
+        subscription_id: &str,
+    ) -> Vec<Action> {
+        let Some(agent) = self.agents.get_mut(agent_eid) else {
+            return Vec::new();
+        };
+        let acked = agent
+            .local
+            .outbox
+            .as_mut()
+            .is_some_and(|o| o.ack(controller, msg_id, subscription_id));
+        if !acked {
+            return Vec::new();
+        }
+        notify::reschedule(&mut self.due, agent_eid, &mut agent.local.outbox);
+        vec![
+            Action::Persist {
+                agent: agent_eid.to_owned(),
+                snapshot: agent.local.snapshot(),
+            },
+            Action::NotifyAcked {
+                agent: agent_eid.to_owned(),
+                controller: controller.to_owned(),
+                msg_id: msg_id.to_owned(),
+                subscription_id: subscription_id.to_owned(),
+            },
+        ]
+    }
+}
+
+/// The Connect records a fresh link owes the controllers it reaches.
+fn connect_records(view: &View<'_>, agent_eid: &str, link: &LinkUp) -> Vec<Action> {
+    if let LinkUp::WebSocket { link, peer } = link {
+        let Some(peer) = peer else {
+            return Vec::new();
+        };
+        let r = record::websocket_connect(peer, agent_eid);
+        return vec![send(agent_eid, &ReplyTo::WebSocket { link: *link }, &r)];
+    }
+    let mut out = Vec::new();
+    const C: &str = "Device.LocalAgent.Controller.{i}.";
+    for c in view.instances(C, &[]) {
+        let get =
+            |item: &str, inst: &[u32]| view.value(&format!("{C}{item}"), inst).unwrap_or_default();
+        if get("Enable", &[c]) != "true" {
+            continue;
+        }
+        let eid = get("EndpointID", &[c]);
+        if eid.is_empty() {
+            continue;
+        }
+        for m in view.instances(&format!("{C}MTP.{{i}}."), &[c]) {
+            let at = [c, m];
+            if get("MTP.{i}.Enable", &at) != "true"
+                || get("MTP.{i}.Protocol", &at) != link.protocol()
+            {
+                continue;
+            }
+            let (r, to) = match link {
+                LinkUp::Mqtt {
+                    version,
+                    subscribed_topic,
+                } => {
+                    let v = match version {
+                        MqttVersion::V5 => RecordMqttVersion::V5,
+                        MqttVersion::V3_1_1 => RecordMqttVersion::V311,
+                    };
+                    let topic = get("MTP.{i}.MQTT.Topic", &at);
+                    let r = record::mqtt_connect(&eid, agent_eid, v, subscribed_topic);
+                    (r, ReplyTo::Mqtt { topic })
+                }
+                LinkUp::Stomp {
+                    subscribed_destination,
+                } => {
+                    let destination = get("MTP.{i}.STOMP.Destination", &at);
+                    let r = record::stomp_connect(&eid, agent_eid, subscribed_destination);
+                    (r, ReplyTo::Stomp { destination })
+                }
+                LinkUp::WebSocket { .. } => continue,
+            };
+            if matches!(&to, ReplyTo::Mqtt { topic } if topic.is_empty())
+                || matches!(&to, ReplyTo::Stomp { destination } if destination.is_empty())
+            {
+                continue;
+            }
+            out.push(send(agent_eid, &to, &r));
+        }
+    }
+    out
 }

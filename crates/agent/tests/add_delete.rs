@@ -31,7 +31,10 @@ fn deleted(m: &Msg) -> Vec<DelStatus> {
         .collect()
 }
 
+/// A fresh msg_id each time: a repeated one would be a duplicate (R-MSG.4).
 fn sub_add(id: Option<&str>) -> Msg {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut params = vec![
         ("NotifType", "ValueChange", true),
         ("ReferenceList", "Device.LocalAgent.UpTime", true),
@@ -40,7 +43,7 @@ fn sub_add(id: Option<&str>) -> Msg {
         params.push(("ID", id, true));
     }
     msg::add(
-        "a1",
+        format!("a{n}"),
         false,
         vec![msg::add_obj("Device.LocalAgent.Subscription.", params)],
     )

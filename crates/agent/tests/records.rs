@@ -149,11 +149,34 @@ fn other_messages() {
         o.operation_results[0].executed_command,
         "Device.LocalAgent.Controller.1.SendOnBoardRequest()"
     );
+    // SendOnBoardRequest() runs (tests/notify.rs follows what it sends).
+    for r in &o.operation_results {
+        let Some(OperationResp::ReqOutputArgs(out)) = &r.operation_resp else {
+            panic!("{r:?}")
+        };
+        assert!(out.output_args.is_empty());
+    }
+    assert_eq!(a.pending_notifications(&eid).len(), 2);
+    let m = ask(
+        &mut a,
+        &eid,
+        &msg::operate(
+            "o2",
+            "Device.LocalAgent.Controller.1.ScheduleTimer()",
+            "k",
+            true,
+            [("DelaySeconds", "1")],
+        ),
+    );
+    let RespType::OperateResp(o) = resp(&m) else {
+        panic!()
+    };
     let Some(OperationResp::CmdFailure(f)) = &o.operation_results[0].operation_resp else {
         panic!()
     };
     assert_eq!(f.err_code, 7022);
-    assert!(run(
+    // send_resp false: it runs (a new OnBoardRequest, persisted), unanswered.
+    let quiet = run(
         &mut a,
         &eid,
         &record_from(
@@ -164,11 +187,14 @@ fn other_messages() {
                 "Device.LocalAgent.Controller.1.SendOnBoardRequest()",
                 "k",
                 false,
-                [("a", "b")]
-            )
-        )
-    )
-    .is_empty());
+                [("a", "b")],
+            ),
+        ),
+    );
+    assert!(
+        quiet.iter().all(|x| matches!(x, Action::Persist { .. })),
+        "{quiet:?}"
+    );
     for (cmd, code) in [
         ("Device.Reboot()", 7026),
         ("Device.LocalAgent.Nope()", 7026),
@@ -186,20 +212,13 @@ fn other_messages() {
         );
     }
 
+    // A NotifyResp to nothing waiting is ignored (R-NOT.16).
     let out = run(
         &mut a,
         &eid,
         &record_from(C2, &eid, &msg::notify_resp("n-7", "sub-1")),
     );
-    assert_eq!(
-        out,
-        [Action::NotifyAcked {
-            agent: eid.clone(),
-            controller: C2.into(),
-            msg_id: "n-7".into(),
-            subscription_id: "sub-1".into()
-        }]
-    );
+    assert_eq!(out, []);
 }
 
 #[test]

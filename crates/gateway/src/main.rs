@@ -12,6 +12,7 @@ mod decode;
 mod demo_cmd;
 mod device_args;
 mod http_dump;
+mod jitter;
 mod north;
 mod north_args;
 mod run_cmd;

@@ -17,6 +17,7 @@ use store::Store;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use crate::jitter::Jitter;
 use crate::north_args::{MqttVersionArg, NorthArgs, Reach, SchemeArg};
 
 /// Records and link events waiting for the agent logic.
@@ -33,6 +34,7 @@ pub struct NorthPlan {
     stomp: Option<StompConfig>,
     /// Controllers our agents dial themselves: (endpoint ID, URL).
     ws_clients: Vec<(String, String)>,
+    onboard_request: bool,
 }
 
 pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
@@ -140,6 +142,7 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
             software_version: env!("CARGO_PKG_VERSION").into(),
             mtps,
             controllers,
+            notif_retry_min_wait: Some(args.notif_retry_min_wait),
         }),
         scheme: match args.endpoint_scheme {
             SchemeArg::Os => IdScheme::Os,
@@ -149,6 +152,7 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
         mqtt,
         stomp,
         ws_clients,
+        onboard_request: args.onboard_request,
     })
 }
 
@@ -270,6 +274,10 @@ impl Mtps {
         };
         match result {
             Some(Ok(())) => {}
+            // Expected while a link is down; notifications are retried.
+            Some(Err(e @ mtp::MtpError::NoLink(_))) => {
+                debug!(agent = %agent, error = %e, "record not sent")
+            }
             Some(Err(e)) => warn!(agent = %agent, error = %e, "record not sent"),
             None => warn!(agent = %agent, "record for an MTP that is not configured"),
         }
@@ -283,6 +291,8 @@ pub struct North<S> {
     scheme: IdScheme,
     store: S,
     inbound: mpsc::Receiver<Inbound>,
+    onboard_request: bool,
+    jitter: Jitter,
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
@@ -357,6 +367,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             scheme: plan.scheme,
             store,
             inbound,
+            onboard_request: plan.onboard_request,
+            jitter: Jitter::new(),
         })
     }
 
@@ -364,20 +376,31 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     pub async fn run(mut self, mut devices: mpsc::Receiver<acs::Event>) {
         let mut devices_open = true;
         loop {
+            let timer = self.agents.poll_timeout();
+            // Unused when there is no deadline, but select! builds it anyway.
+            let wake = timer.map_or_else(far_future, instant_of);
             tokio::select! {
                 ev = devices.recv(), if devices_open => match ev {
-                    Some(ev) => self.on_device_event(ev),
+                    Some(ev) => self.on_device_event(ev).await,
                     None => devices_open = false,
                 },
                 inbound = self.inbound.recv() => match inbound {
                     Some(i) => self.on_inbound(i).await,
                     None => return,
                 },
+                () = tokio::time::sleep_until(wake), if timer.is_some() => {
+                    let jitter = &mut self.jitter;
+                    // Never before the deadline, whatever the two clocks say.
+                    let now = timer.map_or_else(SystemTime::now, |t| t.max(SystemTime::now()));
+                    let actions = self.agents.handle_timeout(now, &mut || jitter.next_u32());
+                    debug!(actions = actions.len(), next = ?self.agents.poll_timeout(), "notification timer");
+                    self.act(actions).await;
+                }
             }
         }
     }
 
-    fn on_device_event(&mut self, ev: acs::Event) {
+    async fn on_device_event(&mut self, ev: acs::Event) {
         let acs::Event::Informed { device, .. } = ev else {
             return;
         };
@@ -392,6 +415,12 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             Ok(eid) if self.agents.len() > before => {
                 info!(agent = %eid, "USP agent up");
                 self.mtps.bring_up(&eid);
+                // Registered at this Inform: the device's first (agents of
+                // devices already registered came up at start).
+                if self.onboard_request {
+                    let actions = self.agents.on_board(&eid, None, SystemTime::now());
+                    self.act(actions).await;
+                }
             }
             Ok(_) => {}
             Err(e) => warn!(device = %device.endpoint_id(), error = %e, "no USP agent"),
@@ -411,9 +440,12 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 payload,
             } => self.agents.handle_record(&agent, &payload, reply, now),
             Inbound::Down {
-                agent, protocol, ..
+                agent,
+                protocol,
+                link,
             } => {
                 debug!(agent = %agent, protocol, "MTP link down");
+                self.agents.on_mtp_down(&agent, protocol, link);
                 Vec::new()
             }
         };
@@ -455,4 +487,14 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             self.mtps.send(s);
         }
     }
+}
+
+/// The tokio instant of a wall-clock deadline (now, if it has passed).
+fn instant_of(t: SystemTime) -> tokio::time::Instant {
+    let wait = t.duration_since(SystemTime::now()).unwrap_or_default();
+    tokio::time::Instant::now() + wait
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(86_400)
 }

@@ -131,6 +131,17 @@ pub struct NorthArgs {
         env = "CWMP2USP_ENDPOINT_SCHEME"
     )]
     pub endpoint_scheme: SchemeArg,
+    /// A new device's agent (its first Inform) sends an OnBoardRequest to
+    /// every enabled controller, retried until answered.
+    #[arg(long, env = "CWMP2USP_ONBOARD_REQUEST")]
+    pub onboard_request: bool,
+    /// Seconds before the first retry of an unanswered Notify (the
+    /// controllers' USPNotifRetryMinimumWaitInterval; each retry may wait
+    /// twice as long, up to 1024 times this).
+    #[arg(long, default_value_t = 5, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u32).range(1..=65535),
+          env = "CWMP2USP_NOTIF_RETRY_MIN_WAIT")]
+    pub notif_retry_min_wait: u32,
 }
 
 /// The WebSocket server's address, or none.

@@ -14,6 +14,10 @@ pub struct AgentConfig {
     pub mtps: Vec<AgentMtp>,
     /// `Device.LocalAgent.Controller.{i}.`, numbered from 1 in this order.
     pub controllers: Vec<ControllerConfig>,
+    /// Every controller's default `USPNotifRetryMinimumWaitInterval` in
+    /// seconds; `None` for the data model's 5.
+    #[serde(default)]
+    pub notif_retry_min_wait: Option<u32>,
 }
 
 /// One of the agent's own MTPs.
@@ -109,7 +113,9 @@ impl AgentConfig {
             "EndpointID" => c.endpoint_id.clone(),
             "Enable" => "true".into(),
             "AssignedRole" => c.assigned_role.clone(),
-            "USPNotifRetryMinimumWaitInterval" => "5".into(),
+            "USPNotifRetryMinimumWaitInterval" => {
+                self.notif_retry_min_wait.unwrap_or(5).max(1).to_string()
+            }
             "USPNotifRetryIntervalMultiplier" => "2000".into(),
             _ => return None,
         })

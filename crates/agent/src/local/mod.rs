@@ -14,6 +14,7 @@ use usp::ErrorCode;
 
 use crate::dm::schema::SchemaError;
 use crate::dm::{value, Data, Refusal, Schema};
+use crate::notify::{Outbox, PendingNotify};
 
 pub mod config;
 pub mod subscription;
@@ -98,6 +99,10 @@ pub struct Snapshot {
     /// Highest subscription instance number handed out.
     pub last_subscription: u32,
     pub overrides: Option<Overrides>,
+    /// Notifications waiting for their NotifyResp (absent in snapshots
+    /// written before they existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notifications: Vec<PendingNotify>,
 }
 
 /// One agent's LocalAgent state.
@@ -107,6 +112,8 @@ pub struct LocalAgent {
     up_since: u64,
     state: State,
     saved: Option<Box<State>>,
+    /// Kept out of `State`, which every write copies for its rollback.
+    pub(crate) outbox: Option<Box<Outbox>>,
 }
 
 impl LocalAgent {
@@ -132,6 +139,11 @@ impl LocalAgent {
                 .collect(),
             last_subscription: self.state.last_sub,
             overrides: self.state.overrides.as_deref().cloned(),
+            notifications: self
+                .outbox
+                .as_deref()
+                .map(Outbox::persisted)
+                .unwrap_or_default(),
         }
     }
 
@@ -147,6 +159,7 @@ impl LocalAgent {
             overrides: s.overrides.map(Box::new),
         };
         self.saved = None;
+        self.outbox = Outbox::restore(s.notifications);
     }
 }
 

@@ -12,6 +12,7 @@ fn cfg() -> AgentConfig {
             assigned_role: String::new(),
             mtps: vec![],
         }],
+        notif_retry_min_wait: None,
     }
 }
 

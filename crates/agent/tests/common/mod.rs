@@ -51,6 +51,7 @@ pub fn config() -> AgentConfig {
                 ],
             },
         ],
+        notif_retry_min_wait: None,
     }
 }
 
