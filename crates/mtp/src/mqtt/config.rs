@@ -108,7 +108,9 @@ pub struct MqttConfig {
     /// Maximum Packet Size), which then drops bigger messages itself.
     pub max_record_bytes: usize,
     /// Requests (publishes, subscribe, disconnect) an agent may have queued
-    /// for its connection; `send` fails beyond.
+    /// for its connection; `send` fails beyond. A controller pipelining
+    /// Gets fills it at once: at 8, 64 requests in flight lost answers.
+    /// The queue grows only as far as a burst needs.
     pub send_queue: usize,
     /// Our QoS 1 publishes awaiting PUBACK per agent: rumqttc keeps one
     /// slot per possible packet id, so this sizes a table.
@@ -159,7 +161,7 @@ impl MqttConfig {
             retry_first: Duration::from_secs(1),
             retry_max: Duration::from_secs(60),
             max_record_bytes: 1024 * 1024,
-            send_queue: 8,
+            send_queue: 64,
             outgoing_inflight: 8,
             receive_maximum: 8,
             tls: None,
