@@ -10,11 +10,12 @@
 # the agent's process and the broker spent per Get (from /proc/PID/stat).
 #
 # Agents (the gateway, obuspa, the echo responder) run on core 1, the broker
-# and the load controller on core 0. Everything listens on 127.0.0.1 and
+# and the load controller on core 0; PIN=none lets the scheduler place
+# everything on both cores instead. Everything listens on 127.0.0.1 and
 # every run is bounded. The broker sets TCP_NODELAY: without it each
 # small packet can wait 40 ms for a delayed ACK, whatever the agent does.
 #
-#   [OBUSPA=/tmp/obuspa-src/obuspa] examples/load/usp-get.sh [ROUNDS] [SECONDS]
+#   [OBUSPA=/tmp/obuspa-src/obuspa] [PIN=none] examples/load/usp-get.sh [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -25,6 +26,7 @@ OBUSPA_AGENT=os::012345-OBUSPA
 CONTROLLER=self::usp-get-load
 PATHS=(Device.LocalAgent.EndpointID Device.LocalAgent.)
 LOADS=(1 8 64)
+if [[ ${PIN:-split} == none ]]; then AGENT_CORE=0,1 LOAD_CORE=0,1; else AGENT_CORE=1 LOAD_CORE=0; fi
 
 command -v "$MOSQUITTO" >/dev/null || { echo "no $MOSQUITTO: apt-get install -y mosquitto" >&2; exit 1; }
 cargo build -q --release -p gateway --bin cwmp2usp --example usp_get_load
@@ -50,14 +52,14 @@ wait_port() {
 MQTT_PORT=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_connections -1\npersistence false\nset_tcp_nodelay true\n' \
   "$MQTT_PORT" > "$WORK/mosquitto.conf"
-taskset -c 0 "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
+taskset -c $LOAD_CORE "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
 PIDS+=($!)
 declare -A PID_OF=([broker]=$!)
 wait_port "$MQTT_PORT"
 BROKER=mqtt://127.0.0.1:$MQTT_PORT
 
 # The floor: a responder that sends each request straight back.
-taskset -c 1 "$LOAD" echo --broker "$BROKER" --topic usp/agent/self::echo --lifetime 3600 &
+taskset -c $AGENT_CORE "$LOAD" echo --broker "$BROKER" --topic usp/agent/self::echo --lifetime 3600 &
 PIDS+=($!)
 PID_OF[echo]=$!
 
@@ -65,13 +67,13 @@ PID_OF[echo]=$!
 # LABEL QOS SERIAL_PREFIX
 gateway() {
   local port; port=$(free_port)
-  taskset -c 1 "$BIN/cwmp2usp" run --cwmp-listen "127.0.0.1:$port" --cwmp-auth none \
+  taskset -c $AGENT_CORE "$BIN/cwmp2usp" run --cwmp-listen "127.0.0.1:$port" --cwmp-auth none \
     --data-dir "$WORK/data-$1" --ws-listen none --mqtt-url "$BROKER" --mqtt-publish-qos "$2" \
     >"$WORK/run-$1.out" 2>"$WORK/run-$1.err" &
   PIDS+=($!)
   PID_OF[$1]=$!
   wait_port "$port"
-  taskset -c 0 "$BIN/cwmp2usp" sim --acs "http://127.0.0.1:$port/" --count 1 --progress 0 \
+  taskset -c $LOAD_CORE "$BIN/cwmp2usp" sim --acs "http://127.0.0.1:$port/" --count 1 --progress 0 \
     --serial-prefix "$3" --duration 5 >/dev/null 2>&1 || true
 }
 gateway cwmp2usp 1 SIM
@@ -81,7 +83,7 @@ gateway cwmp2usp-q0 0 Q0SIM
 if [[ -n "${OBUSPA:-}" ]]; then
   sed -e "s/@PORT@/$MQTT_PORT/" -e "s/@AGENT@/$OBUSPA_AGENT/" -e "s/@CONTROLLER@/$CONTROLLER/" \
     examples/load/obuspa-reset.txt > "$WORK/obuspa-reset.txt"
-  taskset -c 1 "$OBUSPA" -v 1 -r "$WORK/obuspa-reset.txt" -f "$WORK/obuspa.db" -s "$WORK/obuspa.sock" \
+  taskset -c $AGENT_CORE "$OBUSPA" -v 1 -r "$WORK/obuspa-reset.txt" -f "$WORK/obuspa.db" -s "$WORK/obuspa.sock" \
     >"$WORK/obuspa.log" 2>&1 &
   PIDS+=($!)
   PID_OF[obuspa]=$!
@@ -111,7 +113,7 @@ for r in $(seq "$ROUNDS"); do
         label=${a%% *}; eid=${a#* }
         [[ $label == echo && $p != Device.LocalAgent.EndpointID ]] && continue
         a0=$(ticks "${PID_OF[$label]}"); b0=$(ticks "${PID_OF[broker]}")
-        line=$(taskset -c 0 "$LOAD" get --broker "$BROKER" --to "$eid" --from "$CONTROLLER" --path "$p" \
+        line=$(taskset -c $LOAD_CORE "$LOAD" get --broker "$BROKER" --to "$eid" --from "$CONTROLLER" --path "$p" \
           --outstanding "$k" --warmup 0 --seconds "$SECONDS_PER_RUN" --label "$label")
         a1=$(ticks "${PID_OF[$label]}"); b1=$(ticks "${PID_OF[broker]}")
         # CPU in clock ticks (1/100 s) over the run and its drain.

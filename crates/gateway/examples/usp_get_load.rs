@@ -86,6 +86,10 @@ struct EchoArgs {
     /// Exit after this many seconds whatever happens.
     #[arg(long, default_value_t = 3600)]
     lifetime: u64,
+    /// QoS of the echoes; 0 (as obuspa answers) is the cheapest for the
+    /// broker, so the floor.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+    qos: u8,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -317,6 +321,11 @@ fn read_answer(payload: &[u8]) -> Option<(u64, u64, usize)> {
 async fn echo(args: EchoArgs) -> anyhow::Result<()> {
     let id = format!("usp-echo-{}", std::process::id());
     let (client, mut requests) = connect(&args.broker, &id, &args.topic, 256).await?;
+    let qos = if args.qos == 0 {
+        QoS::AtMostOnce
+    } else {
+        QoS::AtLeastOnce
+    };
     let work = async {
         while let Some((reply, payload)) = requests.recv().await {
             let Some(reply) = reply else { continue };
@@ -325,7 +334,7 @@ async fn echo(args: EchoArgs) -> anyhow::Result<()> {
                 ..PublishProperties::default()
             };
             client
-                .publish_with_properties(reply, QoS::AtLeastOnce, false, payload, properties)
+                .publish_with_properties(reply, qos, false, payload, properties)
                 .await?;
         }
         anyhow::Ok(())
