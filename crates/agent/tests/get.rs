@@ -326,3 +326,24 @@ fn table_paths_and_partial_paths() {
     assert!(r[1].resolved_path_results.is_empty());
     assert_eq!(paths(&r[2]), ["Device."]);
 }
+
+#[test]
+fn publish_qos_is_what_the_mqtt_shell_was_told() {
+    // common::config() publishes at QoS 0, not the default 1.
+    let r = get(&["Device.LocalAgent.MTP.1.MQTT.PublishQoS"], 0);
+    let params = &r[0].resolved_path_results[0].result_params;
+    assert_eq!(params.get("PublishQoS").map(String::as_str), Some("0"));
+}
+
+#[test]
+fn an_mqtt_mtp_saved_before_publish_qos_reads_as_qos_1() {
+    let old: agent::local::AgentMtp =
+        serde_json::from_str(r#"{"Mqtt":{"response_topic":"usp/agent/{eid}"}}"#).unwrap();
+    assert_eq!(
+        old,
+        agent::local::AgentMtp::Mqtt {
+            response_topic: "usp/agent/{eid}".into(),
+            publish_qos: 1
+        }
+    );
+}

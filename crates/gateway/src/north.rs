@@ -52,6 +52,7 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
                 MqttVersionArg::V311 => usp::mtp::MqttVersion::V3_1_1,
             };
             c.agent_topic = args.agent_topic.clone();
+            c.publish_qos = args.mqtt_publish_qos;
             c.username = args.mqtt_user.clone();
             c.password = args.mqtt_password.clone();
             if c.broker.tls {
@@ -63,6 +64,7 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
                 .map_err(|e| anyhow::anyhow!("--mqtt-url / --agent-topic: {e}"))?;
             mtps.push(AgentMtp::Mqtt {
                 response_topic: args.agent_topic.clone(),
+                publish_qos: args.mqtt_publish_qos,
             });
             Some(c)
         }

@@ -103,6 +103,12 @@ pub struct NorthArgs {
         env = "CWMP2USP_AGENT_TOPIC"
     )]
     pub agent_topic: String,
+    /// QoS of the Records agents publish over MQTT: 1 lets the broker keep
+    /// them for a controller with a persistent session that is briefly
+    /// away; 0 costs the broker two packets less per Record.
+    #[arg(long, default_value_t = 1, value_name = "0|1",
+          value_parser = clap::value_parser!(u8).range(0..=1), env = "CWMP2USP_MQTT_PUBLISH_QOS")]
+    pub mqtt_publish_qos: u8,
     /// A controller: `EID=TOPIC` (MQTT), `EID=stomp:DESTINATION` or
     /// `EID=ws://HOST:PORT/PATH`. Repeatable; in the environment, separate
     /// several with `;`.

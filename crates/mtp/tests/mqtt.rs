@@ -149,6 +149,8 @@ async fn v5_agent_exchanges_records_with_a_controller() {
     assert_eq!(props.content_type.as_deref(), Some("usp.msg"));
     assert_eq!(props.response_topic.as_deref(), Some(agent_topic.as_str()));
     assert_rusp_decodes(&got.payload, CONTROLLER_EID, "notify-1");
+    // The controller subscribed at QoS 1: what it gets is the agent's QoS.
+    assert_eq!(got.qos, rumqttc::v5::mqttbytes::QoS::AtLeastOnce);
 
     assert!(matches!(
         mtp.send(Outbound {
@@ -406,4 +408,34 @@ async fn two_hundred_agents_come_up_together() {
     assert_eq!(up, eids.iter().cloned().collect());
     mtp.shutdown();
     assert_eq!(mtp.agent_count(), 0);
+}
+
+#[tokio::test]
+async fn v5_agent_publishes_at_qos_0_when_told() {
+    let Some(broker) = Mosquitto::start() else {
+        return;
+    };
+    let mut c = config(&broker, MqttVersion::V5);
+    c.publish_qos = 0;
+    let (mtp, mut rx) = start(c);
+    mtp.add_agent(EID).unwrap();
+    expect_up(&mut rx, MqttVersion::V5, &format!("usp/agent/{EID}")).await;
+    let (_controller, mut from_agent) = v5_controller(&broker, CONTROLLER_TOPIC).await;
+    let msg = usp::msg::get("q0", ["Device."], 0);
+    let record: Bytes =
+        usp::encode_record(&usp::record::no_session_context(CONTROLLER_EID, EID, &msg)).into();
+    mtp.send(Outbound {
+        agent: EID.into(),
+        to: ReplyTo::Mqtt {
+            topic: CONTROLLER_TOPIC.into(),
+        },
+        payload: record.clone(),
+    })
+    .unwrap();
+    let got = tokio::time::timeout(WAIT, from_agent.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.payload, record);
+    assert_eq!(got.qos, rumqttc::v5::mqttbytes::QoS::AtMostOnce);
 }

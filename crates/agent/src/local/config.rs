@@ -23,8 +23,13 @@ pub struct AgentConfig {
 /// One of the agent's own MTPs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AgentMtp {
-    /// The topic the agent subscribes to (`ResponseTopicConfigured`).
-    Mqtt { response_topic: String },
+    /// The topic the agent subscribes to (`ResponseTopicConfigured`) and
+    /// the QoS of what it publishes (`PublishQoS`).
+    Mqtt {
+        response_topic: String,
+        #[serde(default = "qos_1")]
+        publish_qos: u8,
+    },
     /// The agent's WebSocket server (one resource path per agent).
     WebSocket { port: u16, path: String },
     /// The agent's STOMP destination.
@@ -122,15 +127,20 @@ impl AgentConfig {
     }
 }
 
+/// What agents published at before the QoS was configurable.
+fn qos_1() -> u8 {
+    1
+}
+
 fn mtp_value(m: &AgentMtp, item: &str, eid: &str) -> Option<String> {
     let v = match (item, m) {
         ("Enable", _) => "true".into(),
         ("Status", _) => "Up".into(),
         ("Protocol", _) => m.protocol().into(),
-        ("MQTT.ResponseTopicConfigured", AgentMtp::Mqtt { response_topic }) => {
+        ("MQTT.ResponseTopicConfigured", AgentMtp::Mqtt { response_topic, .. }) => {
             expand(response_topic, eid)
         }
-        ("MQTT.PublishQoS", AgentMtp::Mqtt { .. }) => "1".into(),
+        ("MQTT.PublishQoS", AgentMtp::Mqtt { publish_qos, .. }) => publish_qos.to_string(),
         ("WebSocket.Port", AgentMtp::WebSocket { port, .. }) => port.to_string(),
         ("WebSocket.Path", AgentMtp::WebSocket { path, .. }) => expand(path, eid),
         ("STOMP.Destination", AgentMtp::Stomp { destination }) => expand(destination, eid),

@@ -25,6 +25,7 @@ pub fn config() -> AgentConfig {
         mtps: vec![
             AgentMtp::Mqtt {
                 response_topic: "usp/agent/{eid}".into(),
+                publish_qos: 0,
             },
             AgentMtp::Stomp {
                 destination: "/queue/{eid}".into(),

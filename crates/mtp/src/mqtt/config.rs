@@ -120,7 +120,9 @@ pub struct MqttConfig {
     /// Maximum Packet Size), which then drops bigger messages itself.
     pub max_record_bytes: usize,
     /// Requests (publishes, subscribe, disconnect) an agent may have queued
-    /// for its connection; `send` fails beyond.
+    /// for its connection; `send` fails beyond. A controller pipelining
+    /// Gets fills it at once: at 8, 64 requests in flight lost answers.
+    /// The queue grows only as far as a burst needs.
     pub send_queue: usize,
     /// Our QoS 1 publishes awaiting PUBACK per agent (the broker's Receive
     /// Maximum may lower it). The native driver keeps a packet id per
@@ -128,6 +130,11 @@ pub struct MqttConfig {
     pub outgoing_inflight: u16,
     /// MQTT 5 Receive Maximum: the broker's QoS 1 messages in flight to us.
     pub receive_maximum: u16,
+    /// QoS of every Record the agents publish, 0 or 1
+    /// (`Device.LocalAgent.MTP.{i}.MQTT.PublishQoS`). 1 lets a broker keep
+    /// answers and notifications for a controller with a persistent session
+    /// that is briefly away; 0 spares the broker two packets per Record.
+    pub publish_qos: u8,
     /// rustls client settings for `mqtts://` (roots, client certificate).
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// The client implementation; both speak the same wire.
@@ -149,6 +156,7 @@ impl fmt::Debug for MqttConfig {
             .field("send_queue", &self.send_queue)
             .field("outgoing_inflight", &self.outgoing_inflight)
             .field("receive_maximum", &self.receive_maximum)
+            .field("publish_qos", &self.publish_qos)
             .field("tls", &self.tls.is_some())
             .field("driver", &self.driver)
             .finish_non_exhaustive()
@@ -175,9 +183,10 @@ impl MqttConfig {
             retry_first: Duration::from_secs(1),
             retry_max: Duration::from_secs(60),
             max_record_bytes: 1024 * 1024,
-            send_queue: 8,
+            send_queue: 64,
             outgoing_inflight: 8,
             receive_maximum: 8,
+            publish_qos: 1,
             tls: None,
             driver: MqttDriver::default(),
         }
@@ -209,6 +218,11 @@ impl MqttConfig {
         if self.max_record_bytes == 0 || self.max_record_bytes > 256 * 1024 * 1024 - PACKET_OVERHEAD
         {
             return bad("max_record_bytes", "between 1 byte and 256 MiB");
+        }
+        if self.publish_qos > 1 {
+            // Our sends never wait for acknowledgements, so QoS 2's
+            // exactly-once handshake would buy nothing.
+            return bad("publish_qos", "0 or 1");
         }
         if self.broker.tls && self.tls.is_none() {
             return bad("tls", "mqtts:// needs a rustls ClientConfig");
@@ -263,6 +277,9 @@ mod tests {
         assert!(c.validate().is_err());
         let mut c = ok.clone();
         c.outgoing_inflight = 0;
+        assert!(c.validate().is_err());
+        let mut c = ok.clone();
+        c.publish_qos = 2;
         assert!(c.validate().is_err());
         let mut c = ok.clone();
         c.broker.tls = true;

@@ -5,7 +5,7 @@
 //! per agent that connects (paced across agents, [`MqttConfig::connects_per_second`]),
 //! subscribes, announces [`Inbound::Up`], delivers [`Inbound::Record`]s and
 //! reconnects with a jittered exponential backoff after [`Inbound::Down`].
-//! [`MqttMtp::send`] publishes at QoS 1 without waiting.
+//! [`MqttMtp::send`] publishes at QoS 1 (or 0, [`MqttConfig::publish_qos`]) without waiting.
 //!
 //! # What goes on the wire (USP MQTT binding)
 //!
@@ -25,7 +25,7 @@
 //! - Inbound PUBLISH: Content Type `usp.msg`, `application/vnd.bbf.usp.msg`
 //!   or none (Oktopus sends none); reply-to from the Response Topic (5) or
 //!   the last `/reply-to=` suffix, `%2F` → `/` (3.1.1, R-MQTT.25/26).
-//! - Outbound PUBLISH, QoS 1: Content Type `usp.msg` and Response Topic =
+//! - Outbound PUBLISH at [`MqttConfig::publish_qos`] (default 1): Content Type `usp.msg` and Response Topic =
 //!   our reply topic (5); `<destination>/reply-to=<our topic, / as %2F>`
 //!   (3.1.1, R-MQTT.24).
 //!
@@ -257,7 +257,7 @@ impl MqttMtp {
         self.link(eid).ok()?.reply_topic()
     }
 
-    /// Queues a QoS 1 PUBLISH of `out.payload` to `out.to`; never waits.
+    /// Queues a PUBLISH of `out.payload` to `out.to`; never waits.
     pub fn send(&self, out: Outbound) -> Result<(), MtpError> {
         let ReplyTo::Mqtt { topic } = &out.to else {
             return Err(MtpError::WrongTransport(out.to.to_string()));
@@ -303,7 +303,11 @@ impl MqttMtp {
                 };
                 c.try_publish_with_properties(
                     topic.as_str(),
-                    rumqttc::v5::mqttbytes::QoS::AtLeastOnce,
+                    if config.publish_qos == 0 {
+                        rumqttc::v5::mqttbytes::QoS::AtMostOnce
+                    } else {
+                        rumqttc::v5::mqttbytes::QoS::AtLeastOnce
+                    },
                     false,
                     out.payload,
                     properties,
@@ -325,7 +329,11 @@ impl MqttMtp {
             Client::V3(c) => c
                 .try_publish(
                     with_reply_to(topic, &reply),
-                    rumqttc::QoS::AtLeastOnce,
+                    if config.publish_qos == 0 {
+                        rumqttc::QoS::AtMostOnce
+                    } else {
+                        rumqttc::QoS::AtLeastOnce
+                    },
                     false,
                     out.payload,
                 )
