@@ -343,23 +343,44 @@ pub fn put_publish(
     max: usize,
     out: &mut BytesMut,
 ) -> Result<(), EncodeError> {
+    put_publish_qos(v5, Some(pkid), topic, response_topic, payload, max, out)
+}
+
+/// As [`put_publish`]; `None` for a QoS 0 PUBLISH (no packet id, no
+/// PUBACK), `Some(pkid)` for QoS 1.
+pub fn put_publish_qos(
+    v5: bool,
+    pkid: Option<u16>,
+    topic: &str,
+    response_topic: Option<&str>,
+    payload: Bytes,
+    max: usize,
+    out: &mut BytesMut,
+) -> Result<(), EncodeError> {
     if v5 {
         let props = v5::PublishProperties {
             content_type: Some(CONTENT_TYPE.to_owned()),
             response_topic: response_topic.map(str::to_owned),
             ..v5::PublishProperties::default()
         };
-        let mut p = v5::Publish::new(topic, mb5::QoS::AtLeastOnce, payload, Some(props));
-        p.pkid = pkid;
+        let qos = match pkid {
+            Some(_) => mb5::QoS::AtLeastOnce,
+            None => mb5::QoS::AtMostOnce,
+        };
+        let mut p = v5::Publish::new(topic, qos, payload, Some(props));
+        p.pkid = pkid.unwrap_or(0);
         let max = u32::try_from(max).unwrap_or(u32::MAX);
         v5::Packet::Publish(p).write(out, Some(max)).map_err(enc)?;
     } else {
         let p = v4::Publish {
             dup: false,
-            qos: mb3::QoS::AtLeastOnce,
+            qos: match pkid {
+                Some(_) => mb3::QoS::AtLeastOnce,
+                None => mb3::QoS::AtMostOnce,
+            },
             retain: false,
             topic: topic.to_owned(),
-            pkid,
+            pkid: pkid.unwrap_or(0),
             payload,
         };
         v4::Packet::Publish(p).write(out, max).map_err(enc)?;

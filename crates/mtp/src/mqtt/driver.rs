@@ -41,6 +41,8 @@ pub struct Publish {
     /// MQTT 5 Response Topic; on 3.1.1 it is already in `topic`.
     pub response_topic: Option<Arc<str>>,
     pub payload: Bytes,
+    /// QoS 0 instead of 1 (`MqttConfig::publish_qos`).
+    pub at_most_once: bool,
 }
 
 /// What the handle asks of one agent's connection.
@@ -237,7 +239,13 @@ impl<const V5: bool> NativeWire<V5> {
                 return;
             };
             let topic = p.response_topic.as_deref();
-            if let Err(why) = self.protocol.publish(&p.topic, topic, p.payload, now) {
+            let sent = if p.at_most_once {
+                self.protocol
+                    .publish_at_most_once(&p.topic, topic, p.payload, now)
+            } else {
+                self.protocol.publish(&p.topic, topic, p.payload, now)
+            };
+            if let Err(why) = sent {
                 warn!(topic = %p.topic, %why, "MQTT PUBLISH dropped");
             }
         }

@@ -319,11 +319,13 @@ impl MqttMtp {
                     topic: topic.clone(),
                     response_topic: Some(reply),
                     payload: out.payload,
+                    at_most_once: config.publish_qos == 0,
                 },
                 MqttVersion::V3_1_1 => driver::Publish {
                     topic: with_reply_to(topic, &reply),
                     response_topic: None,
                     payload: out.payload,
+                    at_most_once: config.publish_qos == 0,
                 },
             }),
             Client::V3(c) => c

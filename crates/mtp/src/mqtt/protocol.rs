@@ -284,6 +284,33 @@ impl Protocol {
         self.phase == Phase::Open && self.inflight.len() < self.window
     }
 
+    /// Queues a QoS 0 PUBLISH (`PublishQoS` 0): nothing to acknowledge, so
+    /// no packet id and nothing in flight; refused over the packet limits.
+    pub fn publish_at_most_once(
+        &mut self,
+        topic: &str,
+        response_topic: Option<&str>,
+        payload: Bytes,
+        now: Instant,
+    ) -> Result<(), String> {
+        if self.phase != Phase::Open {
+            return Err("not connected".into());
+        }
+        let max = self.max_outgoing();
+        codec::put_publish_qos(
+            self.v5,
+            None,
+            topic,
+            response_topic,
+            payload,
+            max,
+            &mut self.tx,
+        )
+        .map_err(|e| e.0)?;
+        self.last_sent = Some(now);
+        Ok(())
+    }
+
     /// Queues a QoS 1 PUBLISH; refused (and dropped) when it exceeds our
     /// or the broker's packet limit or no packet id is free.
     pub fn publish(

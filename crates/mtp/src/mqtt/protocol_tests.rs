@@ -255,6 +255,35 @@ fn the_window_bounds_publishes_in_flight() {
 }
 
 #[test]
+fn qos_0_publishes_hold_no_packet_id() {
+    let t0 = Instant::now();
+    for v5 in [true, false] {
+        let ack = Ack {
+            receive_max: Some(1),
+            ..Ack::default()
+        };
+        let mut p = open(v5, 8, ack, t0);
+        for _ in 0..3 {
+            p.publish_at_most_once("c", None, Bytes::from_static(b"r"), t0)
+                .unwrap();
+        }
+        assert!(p.can_publish(), "QoS 0 leaves the window alone");
+        let bytes = sent(&mut p);
+        if v5 {
+            let pks = broker::read5(&mut bytes.clone());
+            assert_eq!(pks.len(), 3);
+            assert!(pks.iter().all(|pk| matches!(pk,
+                v5::Packet::Publish(p) if p.qos == rumqttc::v5::mqttbytes::QoS::AtMostOnce)));
+        } else {
+            let pks = broker::read3(&mut bytes.clone());
+            assert_eq!(pks.len(), 3);
+            assert!(pks.iter().all(|pk| matches!(pk,
+                v4::Packet::Publish(p) if p.qos == rumqttc::mqttbytes::QoS::AtMostOnce)));
+        }
+    }
+}
+
+#[test]
 fn a_publish_over_the_brokers_limit_is_dropped_alone() {
     let t0 = Instant::now();
     let ack = Ack {
