@@ -38,6 +38,20 @@ pub enum Action {
     },
 }
 
+/// Why a device gets no agent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddError {
+    #[error(transparent)]
+    Id(#[from] EndpointIdError),
+    /// Another device (OUI/ProductClass/Serial) already has this endpoint
+    /// ID: two `os::` devices with the same OUI and serial number but
+    /// different ProductClasses. The `ops` scheme tells them apart.
+    #[error(
+        "endpoint ID {eid} already belongs to {owner}; the ops endpoint scheme tells them apart"
+    )]
+    Taken { eid: String, owner: String },
+}
+
 /// How a device's endpoint ID is formed (R-ARC.2a).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdScheme {
@@ -176,17 +190,34 @@ impl Agents {
         serial_number: &str,
         scheme: IdScheme,
         now: SystemTime,
-    ) -> Result<String, EndpointIdError> {
+    ) -> Result<String, AddError> {
         let eid = match scheme {
             IdScheme::Os => EndpointId::os(oui, serial_number)?,
             IdScheme::Ops => EndpointId::ops(oui, product_class, serial_number)?,
         }
         .to_string();
-        self.agents.entry(eid.clone()).or_insert_with(|| Agent {
-            local: LocalAgent::new(unix(now)),
-            identity: format!("{oui}\0{product_class}\0{serial_number}").into(),
-            ..Agent::default()
-        });
+        let identity = format!("{oui}\0{product_class}\0{serial_number}");
+        match self.agents.get(&eid) {
+            Some(a) if *a.identity != *identity => {
+                // Two CPE behind one endpoint ID would answer for each
+                // other: the first keeps it (R-ARC.2a wants it unique).
+                return Err(AddError::Taken {
+                    eid,
+                    owner: identity_parts(&a.identity).join("/"),
+                });
+            }
+            Some(_) => {}
+            None => {
+                self.agents.insert(
+                    eid.clone(),
+                    Agent {
+                        local: LocalAgent::new(unix(now)),
+                        identity: identity.into(),
+                        ..Agent::default()
+                    },
+                );
+            }
+        }
         Ok(eid)
     }
 

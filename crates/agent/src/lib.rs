@@ -52,5 +52,5 @@ pub mod notify;
 pub mod record;
 pub mod replay;
 
-pub use agents::{Action, Agent, Agents, IdScheme, SubscriptionView};
+pub use agents::{Action, AddError, Agent, Agents, IdScheme, SubscriptionView};
 pub use usp::mtp::{LinkUp, MqttVersion, ReplyTo};

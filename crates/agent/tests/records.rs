@@ -478,3 +478,29 @@ fn get_supported_dm() {
         .supported_params
         .is_empty());
 }
+
+#[test]
+fn an_endpoint_id_is_never_presented_for_two_devices() {
+    let mut a = agent::Agents::new(std::sync::Arc::new(config())).unwrap();
+    let first = a
+        .add("00D09E", "HGW", "SN1", agent::IdScheme::Os, t0())
+        .unwrap();
+    assert_eq!(
+        a.add("00D09E", "HGW", "SN1", agent::IdScheme::Os, t0()),
+        Ok(first.clone()),
+        "the same device again is the same agent"
+    );
+    // Same OUI and serial, another product: os:: cannot tell them apart.
+    let err = a
+        .add("00D09E", "ONT", "SN1", agent::IdScheme::Os, t0())
+        .unwrap_err();
+    assert!(
+        matches!(&err, agent::AddError::Taken { eid, owner } if *eid == first && owner == "00D09E/HGW/SN1"),
+        "{err}"
+    );
+    assert_eq!(a.identity(&first), Some(("00D09E", "HGW", "SN1")));
+    let ops = a
+        .add("00D09E", "ONT", "SN1", agent::IdScheme::Ops, t0())
+        .unwrap();
+    assert_eq!(ops, "ops::00D09E-ONT-SN1");
+}
