@@ -331,7 +331,16 @@ fn download_bad_url_reports_transfer_fault() {
 #[test]
 fn download_unreachable_server_reports_9015() {
     let acs = Acs::start(Auth::None);
-    let port = support::sim::free_port();
+    // A file server that takes the connection and hangs up without a word.
+    // A port that was merely free a moment ago can be taken meanwhile by
+    // another test's server, which then answers (9016, not 9015).
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in dead.incoming() {
+            drop(conn);
+        }
+    });
     let id = acs.queue_any(download(
         "dl-down",
         &format!("http://127.0.0.1:{port}/fw.bin"),
