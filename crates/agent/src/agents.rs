@@ -28,6 +28,9 @@ pub enum Action {
     /// The agent's persistent state changed: store this snapshot and hand
     /// it back to [`Agents::restore`] after a restart.
     Persist { agent: String, snapshot: Snapshot },
+    /// A request for the CPE's own model: run it (crate `interwork`) and
+    /// hand the answer to [`Agents::finish_remote`].
+    Remote(Box<crate::remote::Remote>),
     /// A controller's NotifyResp stopped the retries of one of our Notify
     /// messages.
     NotifyAcked {

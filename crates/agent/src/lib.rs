@@ -50,7 +50,9 @@ pub mod dm;
 pub mod local;
 pub mod notify;
 pub mod record;
+pub mod remote;
 pub mod replay;
 
 pub use agents::{Action, AddError, Agent, Agents, IdScheme, SubscriptionView};
+pub use remote::Remote;
 pub use usp::mtp::{LinkUp, MqttVersion, ReplyTo};

@@ -36,6 +36,7 @@ use crate::dispatch;
 use crate::dm::Data;
 use crate::local::View;
 use crate::notify::{self, unix_ms};
+use crate::remote;
 use crate::replay::{self, ReplyCache};
 
 /// Could this Msg be a request, so that an Error may answer it?
@@ -147,6 +148,22 @@ impl Agents {
                     })
                     .into_iter()
                     .collect();
+            }
+        }
+        match remote::placement(&schema, req) {
+            remote::Placement::Local => {}
+            remote::Placement::Mixed => {
+                return vec![answer(remote::mixed_error().into_msg(m.msg_id()))];
+            }
+            remote::Placement::Remote => {
+                return vec![Action::Remote(Box::new(remote::Remote {
+                    agent: agent_eid.to_owned(),
+                    controller: rec.from_id.clone(),
+                    msg_id: m.msg_id().to_owned(),
+                    reply,
+                    request: req.clone(),
+                    digest,
+                }))];
             }
         }
         let before = writes.then(|| agent.local.snapshot());

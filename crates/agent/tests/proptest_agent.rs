@@ -24,6 +24,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let (mut a, eid) = setup();
         let out = a.handle_record(&eid, &bytes, reply_to(), t0());
+        let out = settle(&mut a, out, t0());
         prop_assert!(out.len() <= 2);
         for x in &out {
             if let Action::Send { record, .. } = x {
@@ -42,6 +43,7 @@ proptest! {
             bytes[i % n] ^= b;
         }
         let out = a.handle_record(&eid, &bytes, reply_to(), t0());
+        let out = settle(&mut a, out, t0());
         prop_assert!(out.len() <= 2);
     }
 
@@ -50,6 +52,7 @@ proptest! {
         let (mut a, eid) = setup();
         let m = msg::get("g", paths.iter().map(String::as_str), depth);
         let out = a.handle_record(&eid, &record_from(C1, &eid, &m), reply_to(), t0());
+        let out = settle(&mut a, out, t0());
         prop_assert_eq!(out.len(), 1);
         let Action::Send { record, .. } = &out[0] else { panic!() };
         let (_, msg) = crosscheck(record);
@@ -74,6 +77,7 @@ proptest! {
             msg::get_supported_dm("m", [path.as_str()], partial),
         ] {
             let out = a.handle_record(&eid, &record_from(C1, &eid, &m), reply_to(), t0());
+        let out = settle(&mut a, out, t0());
             prop_assert!(!out.is_empty());
             if let Action::Send { record, .. } = &out[0] {
                 crosscheck(record);

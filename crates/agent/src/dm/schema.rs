@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+mod edit;
+
 /// Index of a node in its [`Schema`].
 pub type NodeId = usize;
 

@@ -31,7 +31,9 @@ const MAX_OVERRIDES: usize = 256;
 /// Instances a controller may add to one configured table.
 const MAX_ADDED_PER_TABLE: usize = 16;
 
-static FACTS: &str = include_str!("../../../../mappings/facts/tr-181-2-16-0-usp.tsv");
+/// TR-181 Device:2.16 (USP flavour) facts, embedded once for the whole
+/// gateway: the LocalAgent schema and every CPE model are cut from it.
+pub static FACTS: &str = include_str!("../../../../mappings/facts/tr-181-2-16-0-usp.tsv");
 
 /// Parts of the LocalAgent model this gateway does not implement; they are
 /// left out of the schema so GetSupportedDM does not advertise them.

@@ -6,10 +6,14 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use agent::dm::Answer;
 use agent::local::{AgentConfig, AgentMtp, ControllerConfig, ControllerMtp};
 use agent::{Action, Agents, IdScheme, ReplyTo};
+use usp::proto::usp::request::ReqType;
 use usp::proto::usp::response::RespType;
+use usp::proto::usp::GetResp;
 use usp::proto::usp_record::record::RecordType;
+use usp::ErrorCode;
 use usp::{decode_msg, decode_record, record, Msg, Record};
 
 pub const C1: &str = "proto::controller-1";
@@ -106,12 +110,9 @@ pub fn ask(a: &mut Agents, eid: &str, m: &Msg) -> Msg {
 }
 
 pub fn ask_from(a: &mut Agents, eid: &str, from: &str, m: &Msg) -> Msg {
-    let actions = a.handle_record(
-        eid,
-        &record_from(from, eid, m),
-        reply_to(),
-        t0() + Duration::from_secs(42),
-    );
+    let now = t0() + Duration::from_secs(42);
+    let first = a.handle_record(eid, &record_from(from, eid, m), reply_to(), now);
+    let actions = settle(a, first, now);
     let sends: Vec<_> = actions
         .iter()
         .filter_map(|x| match x {
@@ -143,4 +144,64 @@ pub fn resp(m: &Msg) -> &RespType {
 
 pub fn error(m: &Msg) -> &usp::proto::usp::Error {
     m.error().unwrap_or_else(|| panic!("not an error: {m:?}"))
+}
+
+/// What the interworking layer answers for a CPE whose model is empty:
+/// every path is outside it.
+pub fn empty_device(req: &ReqType) -> Answer {
+    let outside = "not in the device's data model";
+    match req {
+        ReqType::Get(g) => Answer::Resp(RespType::GetResp(GetResp {
+            req_path_results: g
+                .param_paths
+                .iter()
+                .map(|p| usp::msg::get_path_err(p, ErrorCode::InvalidPath, outside))
+                .collect(),
+        })),
+        ReqType::GetSupportedDm(g) => Answer::Resp(RespType::GetSupportedDmResp(
+            usp::proto::usp::GetSupportedDmResp {
+                req_obj_results: g
+                    .obj_paths
+                    .iter()
+                    .map(
+                        |p| usp::proto::usp::get_supported_dm_resp::RequestedObjectResult {
+                            req_obj_path: p.clone(),
+                            err_code: ErrorCode::InvalidPath.as_u32(),
+                            err_msg: outside.into(),
+                            ..Default::default()
+                        },
+                    )
+                    .collect(),
+            },
+        )),
+        ReqType::GetInstances(g) => Answer::Resp(RespType::GetInstancesResp(
+            usp::proto::usp::GetInstancesResp {
+                req_path_results: g
+                    .obj_paths
+                    .iter()
+                    .map(|p| usp::msg::instances_err(p, ErrorCode::InvalidPath, outside))
+                    .collect(),
+            },
+        )),
+        _ => Answer::Error(usp::proto::usp::Error {
+            err_code: ErrorCode::InvalidPath.as_u32(),
+            err_msg: outside.into(),
+            param_errs: Vec::new(),
+        }),
+    }
+}
+
+/// Finishes every request handed to the CPE side as [`empty_device`].
+pub fn settle(a: &mut Agents, actions: Vec<Action>, now: SystemTime) -> Vec<Action> {
+    let mut out = Vec::new();
+    for x in actions {
+        match x {
+            Action::Remote(r) => {
+                let answer = empty_device(&r.request);
+                out.extend(a.finish_remote(*r, Some(answer), now));
+            }
+            x => out.push(x),
+        }
+    }
+    out
 }
