@@ -1,0 +1,31 @@
+//! Interworking: a USP request on the CPE's own data model (anything
+//! outside the gateway's `Device.LocalAgent.`) becomes a plan of CWMP RPCs,
+//! and the CPE's answers become exactly the USP response a native agent
+//! would give. No I/O: a [`Plan`] hands out RPCs ([`Step::Send`]), takes
+//! their outcomes ([`Plan::feed`]) and ends with an [`agent::dm::Answer`]
+//! ([`Step::Done`]); the gateway runs it through the ACS's RPC queue.
+//!
+//! - [`model`]: the device's supported model, the TR-181 facts cut down to
+//!   the names the CPE reports (GetParameterNames), with its writability
+//!   and its vendor extensions.
+//! - [`cache`]: what the plan has read from the CPE so far, seen by the
+//!   data-model engine of crate `agent` through its `Data` trait; every
+//!   read it lacks is noted as a miss.
+//! - [`read`]: Get and GetInstances. The engine runs over the cache; its
+//!   misses become the next round of GetParameterNames/Values, until a run
+//!   misses nothing. A search expression thus costs the rounds TR-369
+//!   implies: the instances, then the keys it tests, then the targets.
+//! - [`fault`]: CWMP faults as USP errors.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod cache;
+pub mod fault;
+pub mod model;
+pub mod plan;
+pub mod read;
+
+pub use model::DeviceModel;
+pub use plan::{Config, Outcome, Plan, Step};

@@ -1,0 +1,306 @@
+use std::sync::Arc;
+
+use cwmp::Body;
+use sim::{DataModel, Profile};
+use usp::proto::usp::get_resp::RequestedPathResult;
+use usp::proto::usp::request::ReqType;
+use usp::proto::usp::response::RespType;
+use usp::proto::usp::{Get, GetInstances, GetSupportedDm};
+
+use super::*;
+
+fn cpe() -> DataModel {
+    let profile = Profile::from_model_arg("tr181").unwrap().into_shared();
+    DataModel::new(profile)
+}
+
+/// Runs `plan` against the simulator's model; returns the answer and the
+/// RPCs sent, one Vec per round.
+fn run(mut plan: Plan, cpe: &DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
+    let mut rounds = Vec::new();
+    loop {
+        match plan.poll() {
+            Step::Done(a) => return (a, rounds),
+            Step::Send(rpcs) => {
+                let outcomes = rpcs.iter().map(|b| answer(cpe, b)).collect();
+                rounds.push(rpcs);
+                plan.feed(outcomes);
+                assert!(rounds.len() < 20, "plan does not end");
+            }
+        }
+    }
+}
+
+fn answer(cpe: &DataModel, rpc: &Body<'_>) -> Outcome {
+    let b = match rpc {
+        Body::GetParameterValues(r) => sim::rpc::get_parameter_values(cpe, r),
+        Body::GetParameterNames(r) => sim::rpc::get_parameter_names(cpe, r),
+        other => panic!("unexpected {other:?}"),
+    };
+    match b {
+        Body::Fault(f) => Outcome::Fault {
+            code: f.fault_code().unwrap_or(0),
+            string: String::new(),
+        },
+        b => Outcome::Response(b),
+    }
+}
+
+fn model(cpe: &DataModel) -> Arc<DeviceModel> {
+    let discover = Plan::new(
+        get(&["Device.DeviceInfo.SerialNumber"], 0),
+        None,
+        Config::default(),
+    );
+    let mut p = discover;
+    let Step::Send(rpcs) = p.poll() else { panic!() };
+    p.feed(rpcs.iter().map(|b| answer(cpe, b)).collect());
+    p.model().unwrap().clone()
+}
+
+fn get(paths: &[&str], max_depth: u32) -> ReqType {
+    ReqType::Get(Get {
+        param_paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        max_depth,
+    })
+}
+
+fn results(a: Answer) -> Vec<RequestedPathResult> {
+    match a {
+        Answer::Resp(RespType::GetResp(r)) => r.req_path_results,
+        other => panic!("not a GetResp: {other:?}"),
+    }
+}
+
+fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
+    r.resolved_path_results
+        .iter()
+        .find(|x| x.resolved_path == obj)
+        .and_then(|x| x.result_params.get(name))
+        .map(String::as_str)
+}
+
+#[test]
+fn first_get_reads_the_model_then_the_value() {
+    let cpe = cpe();
+    let plan = Plan::new(
+        get(&["Device.DeviceInfo.SerialNumber"], 0),
+        None,
+        Config::default(),
+    );
+    let (a, rounds) = run(plan, &cpe);
+    assert_eq!(rounds.len(), 2, "{rounds:?}");
+    assert!(
+        matches!(&rounds[0][0], Body::GetParameterNames(n) if n.parameter_path == "Device." && !n.next_level)
+    );
+    let r = results(a);
+    assert_eq!(r[0].err_code, 0);
+    assert_eq!(
+        param(&r[0], "Device.DeviceInfo.", "SerialNumber"),
+        cpe.value("Device.DeviceInfo.SerialNumber")
+    );
+}
+
+#[test]
+fn an_object_get_is_one_partial_path_read() {
+    let cpe = cpe();
+    let m = model(&cpe);
+    let plan = Plan::new(get(&["Device.DeviceInfo."], 0), Some(m), Config::default());
+    let (a, rounds) = run(plan, &cpe);
+    assert_eq!(rounds.len(), 1, "{rounds:?}");
+    let r = results(a);
+    assert_eq!(
+        param(&r[0], "Device.DeviceInfo.", "ModelName"),
+        Some("HGW-4200")
+    );
+    // Sub-objects come as their own resolved paths.
+    assert!(r[0].resolved_path_results.len() > 1);
+}
+
+#[test]
+fn wildcards_list_instances_then_read_them() {
+    let cpe = cpe();
+    let plan = Plan::new(
+        get(&["Device.WiFi.SSID.*.SSID"], 0),
+        Some(model(&cpe)),
+        Config::default(),
+    );
+    let (a, rounds) = run(plan, &cpe);
+    assert_eq!(rounds.len(), 2, "{rounds:?}");
+    assert!(
+        matches!(&rounds[0][0], Body::GetParameterNames(n) if n.parameter_path == "Device.WiFi.SSID." && n.next_level)
+    );
+    let r = results(a);
+    assert_eq!(
+        param(&r[0], "Device.WiFi.SSID.1.", "SSID"),
+        Some("HomeNet-2G")
+    );
+    assert_eq!(
+        param(&r[0], "Device.WiFi.SSID.2.", "SSID"),
+        Some("HomeNet-5G")
+    );
+}
+
+#[test]
+fn a_search_reads_keys_then_targets() {
+    let mut cpe = cpe();
+    assert!(cpe.set("Device.WiFi.SSID.2.Enable", "false"));
+    let req = get(&["Device.WiFi.SSID.[Enable==true].SSID"], 0);
+    let (a, rounds) = run(Plan::new(req, Some(model(&cpe)), Config::default()), &cpe);
+    let r = results(a);
+    assert_eq!(r[0].err_code, 0, "{r:?}");
+    assert_eq!(
+        param(&r[0], "Device.WiFi.SSID.1.", "SSID"),
+        Some("HomeNet-2G")
+    );
+    assert_eq!(r[0].resolved_path_results.len(), 1, "{r:?}");
+    // Instances, then Enable of each, then the SSID of the match.
+    assert_eq!(rounds.len(), 3, "{rounds:?}");
+}
+
+#[test]
+fn paths_outside_the_device_model_are_7026_without_rpcs() {
+    let cpe = cpe();
+    let req = get(&["Device.NoSuchThing.X", "Device.DeviceInfo.ModelName"], 0);
+    let (a, _) = run(Plan::new(req, Some(model(&cpe)), Config::default()), &cpe);
+    let r = results(a);
+    assert_eq!(r[0].err_code, 7026);
+    assert_eq!(
+        param(&r[1], "Device.DeviceInfo.", "ModelName"),
+        Some("HGW-4200")
+    );
+}
+
+#[test]
+fn a_bad_name_in_a_batch_is_found_by_halving() {
+    let cpe = cpe();
+    // The model says the parameter exists; the CPE then denies it.
+    let mut names: Vec<(String, bool)> = cpe
+        .under("Device.")
+        .map(|e| (e.name.to_owned(), e.writable))
+        .collect();
+    names.push(("Device.DeviceInfo.FriendlyName".into(), true));
+    let m = Arc::new(DeviceModel::from_names(names.iter().map(|(n, w)| (n.as_str(), *w))).unwrap());
+    let req = get(
+        &[
+            "Device.DeviceInfo.ModelName",
+            "Device.DeviceInfo.FriendlyName",
+            "Device.DeviceInfo.SerialNumber",
+        ],
+        0,
+    );
+    let (a, rounds) = run(Plan::new(req, Some(m), Config::default()), &cpe);
+    assert!(rounds.len() >= 2);
+    let r = results(a);
+    assert_eq!(
+        param(&r[0], "Device.DeviceInfo.", "ModelName"),
+        Some("HGW-4200")
+    );
+    assert!(
+        r[1].resolved_path_results
+            .iter()
+            .all(|x| x.result_params.is_empty()),
+        "{r:?}"
+    );
+    assert!(param(&r[2], "Device.DeviceInfo.", "SerialNumber").is_some());
+}
+
+#[test]
+fn no_answer_from_the_cpe_is_an_error() {
+    let mut plan = Plan::new(get(&["Device.DeviceInfo."], 0), None, Config::default());
+    let Step::Send(rpcs) = plan.poll() else {
+        panic!()
+    };
+    assert_eq!(rpcs.len(), 1);
+    plan.feed(vec![Outcome::Failed {
+        code: crate::fault::vendor::UNREACHABLE,
+        msg: "offline".into(),
+    }]);
+    match plan.poll() {
+        Step::Done(Answer::Error(e)) => assert_eq!(e.err_code, 7800),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn other_faults_end_the_request_with_their_usp_code() {
+    let cpe = cpe();
+    let mut plan = Plan::new(
+        get(&["Device.DeviceInfo."], 0),
+        Some(model(&cpe)),
+        Config::default(),
+    );
+    let Step::Send(_) = plan.poll() else { panic!() };
+    plan.feed(vec![Outcome::Fault {
+        code: 9002,
+        string: "busy".into(),
+    }]);
+    match plan.poll() {
+        Step::Done(Answer::Error(e)) => {
+            assert_eq!(e.err_code, 7003);
+            assert!(e.err_msg.contains("9002") && e.err_msg.contains("busy"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn get_instances_and_supported_dm() {
+    let cpe = cpe();
+    let m = model(&cpe);
+    let req = ReqType::GetInstances(GetInstances {
+        obj_paths: vec!["Device.WiFi.SSID.".into()],
+        first_level_only: true,
+    });
+    let (a, _) = run(Plan::new(req, Some(m.clone()), Config::default()), &cpe);
+    let Answer::Resp(RespType::GetInstancesResp(r)) = a else {
+        panic!("{a:?}")
+    };
+    let inst: Vec<_> = r.req_path_results[0]
+        .curr_insts
+        .iter()
+        .map(|i| i.instantiated_obj_path.as_str())
+        .collect();
+    assert_eq!(inst, ["Device.WiFi.SSID.1.", "Device.WiFi.SSID.2."]);
+
+    let req = ReqType::GetSupportedDm(GetSupportedDm {
+        obj_paths: vec!["Device.WiFi.SSID.{i}.".into()],
+        first_level_only: true,
+        return_commands: true,
+        return_events: true,
+        return_params: true,
+        return_unique_key_sets: true,
+    });
+    let (a, rounds) = run(Plan::new(req, Some(m), Config::default()), &cpe);
+    assert!(rounds.is_empty());
+    let Answer::Resp(RespType::GetSupportedDmResp(r)) = a else {
+        panic!("{a:?}")
+    };
+    let obj = &r.req_obj_results[0].supported_objs[0];
+    let ssid = obj
+        .supported_params
+        .iter()
+        .find(|p| p.param_name == "SSID")
+        .unwrap();
+    // Type from the TR-181 facts, writability from the CPE.
+    assert_eq!(
+        ssid.value_type,
+        usp::proto::usp::get_supported_dm_resp::ParamValueType::ParamString as i32
+    );
+    assert_eq!(
+        ssid.access,
+        usp::proto::usp::get_supported_dm_resp::ParamAccessType::ParamReadWrite as i32
+    );
+}
+
+#[test]
+fn booleans_read_as_usp_writes_them() {
+    let mut cpe = cpe();
+    assert!(cpe.set_untracked("Device.WiFi.SSID.1.Enable", "1"));
+    let req = get(&["Device.WiFi.SSID.1.Enable"], 0);
+    let (a, _) = run(Plan::new(req, Some(model(&cpe)), Config::default()), &cpe);
+    assert_eq!(
+        param(&results(a)[0], "Device.WiFi.SSID.1.", "Enable"),
+        Some("true")
+    );
+}
