@@ -7,4 +7,5 @@ pub mod http;
 pub mod rpc;
 pub mod sim;
 pub mod tls;
+pub mod usp_ws;
 pub mod xsd;

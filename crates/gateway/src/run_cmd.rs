@@ -261,7 +261,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let server = acs::server::Server::new(engine, config, counters.clone())
             .context("no randomness for Digest nonces")?;
         let devices = server.subscribe(DEVICE_EVENTS);
-        let northbound = tokio::spawn(north.run(devices));
+        let northbound = tokio::spawn(north.run(devices, server.handle()));
         tokio::select! {
             served = server.serve(listeners) => {
                 served.context("serving CWMP")?;

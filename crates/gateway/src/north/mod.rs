@@ -18,8 +18,15 @@ use tracing::{debug, info, warn};
 
 use crate::jitter::Jitter;
 
+mod cpe;
 mod plan;
 pub use plan::{plan, NorthPlan};
+
+use self::cpe::{Finished, Interworker};
+
+/// How long an RPC for a USP request may wait for the CPE's session:
+/// controllers give up after ~10 s, so fail with a clear error before.
+const CPE_RPC_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Records and link events waiting for the agent logic.
 const INBOUND_QUEUE: usize = 4096;
@@ -165,19 +172,23 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     }
 
     /// Runs until both inputs end (the ACS stopped and every MTP is gone).
-    pub async fn run(mut self, mut devices: mpsc::Receiver<acs::Event>) {
+    /// Requests for the CPE's own model run through `acs`.
+    pub async fn run(mut self, mut devices: mpsc::Receiver<acs::Event>, acs: acs::AcsHandle) {
         let mut devices_open = true;
+        let (done_tx, mut done) = mpsc::channel(INBOUND_QUEUE);
+        let mut cpe = Interworker::new(acs, done_tx, CPE_RPC_DEADLINE);
         loop {
             let timer = self.agents.poll_timeout();
             // Unused when there is no deadline, but select! builds it anyway.
             let wake = timer.map_or_else(far_future, instant_of);
             tokio::select! {
                 ev = devices.recv(), if devices_open => match ev {
-                    Some(ev) => self.on_device_event(ev).await,
+                    Some(ev) => self.on_device_event(ev, &mut cpe).await,
                     None => devices_open = false,
                 },
+                Some(f) = done.recv() => self.on_finished(f, &mut cpe).await,
                 inbound = self.inbound.recv() => match inbound {
-                    Some(i) => self.on_inbound(i).await,
+                    Some(i) => self.on_inbound(i, &mut cpe).await,
                     None => return,
                 },
                 () = tokio::time::sleep_until(wake), if timer.is_some() => {
@@ -186,16 +197,30 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                     let now = timer.map_or_else(SystemTime::now, |t| t.max(SystemTime::now()));
                     let actions = self.agents.handle_timeout(now, &mut || jitter.next_u32());
                     debug!(actions = actions.len(), next = ?self.agents.poll_timeout(), "notification timer");
-                    self.act(actions).await;
+                    self.act(actions, &mut cpe).await;
                 }
             }
         }
     }
 
-    async fn on_device_event(&mut self, ev: acs::Event) {
-        let acs::Event::Informed { device, .. } = ev else {
+    async fn on_finished(&mut self, f: Finished, cpe: &mut Interworker) {
+        if let Some(m) = f.model {
+            cpe.learned(&f.remote.agent, m);
+        }
+        let actions = self
+            .agents
+            .finish_remote(f.remote, f.answer, SystemTime::now());
+        self.act(actions, cpe).await;
+    }
+
+    async fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) {
+        let acs::Event::Informed { device, events, .. } = ev else {
             return;
         };
+        // New firmware or a reset may bring a different model.
+        if events.iter().any(|e| e == "0 BOOTSTRAP" || e == "1 BOOT") {
+            cpe.forget(&device.endpoint_id());
+        }
         let before = self.agents.len();
         match self.agents.add(
             &device.oui,
@@ -211,7 +236,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 // devices already registered came up at start).
                 if self.onboard_request {
                     let actions = self.agents.on_board(&eid, None, SystemTime::now());
-                    self.act(actions).await;
+                    self.act(actions, cpe).await;
                 }
             }
             Ok(_) => {}
@@ -219,7 +244,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         }
     }
 
-    async fn on_inbound(&mut self, inbound: Inbound) {
+    async fn on_inbound(&mut self, inbound: Inbound, cpe: &mut Interworker) {
         let now = SystemTime::now();
         let actions = match inbound {
             Inbound::Up { agent, link } => {
@@ -241,12 +266,12 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 Vec::new()
             }
         };
-        self.act(actions).await;
+        self.act(actions, cpe).await;
     }
 
     /// State first, answers after: a controller told that its subscription
     /// exists must find it there after a crash.
-    async fn act(&mut self, actions: Vec<Action>) {
+    async fn act(&mut self, actions: Vec<Action>, cpe: &mut Interworker) {
         let mut persist = Vec::new();
         let mut sends = Vec::new();
         for a in actions {
@@ -262,6 +287,28 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 }),
                 Action::NotifyAcked { agent, msg_id, .. } => {
                     debug!(agent = %agent, msg_id, "NotifyResp")
+                }
+                Action::Remote(r) => {
+                    let Some((oui, product_class, serial)) = self.agents.identity(&r.agent) else {
+                        continue;
+                    };
+                    let device = store::DeviceKey {
+                        oui: oui.to_owned(),
+                        product_class: product_class.to_owned(),
+                        serial: serial.to_owned(),
+                    };
+                    if let Err(f) = cpe.start(*r, device) {
+                        let now = SystemTime::now();
+                        for a in self.agents.finish_remote(f.remote, f.answer, now) {
+                            if let Action::Send { agent, to, record } = a {
+                                sends.push(Outbound {
+                                    agent: agent.into(),
+                                    to,
+                                    payload: record,
+                                });
+                            }
+                        }
+                    }
                 }
             }
         }

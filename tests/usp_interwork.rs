@@ -1,0 +1,121 @@
+//! USP requests on a CPE's own data model, end to end: a controller on the
+//! WebSocket server MTP asks the real `cwmp2usp run` about a CPE from the
+//! real simulator; the gateway wakes it with a connection request and reads
+//! the answer with GetParameterNames/Values. Every Record is read back by
+//! rusp-lib as well as by us.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::gateway::Gateway;
+use support::sim::{Sim, WAIT};
+use support::usp_ws::*;
+use usp::proto::usp::response::RespType;
+
+const SERIAL: &str = "SIM000000";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_reads_the_cpe_model_through_its_agent() {
+    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+
+    // One Get spanning the CPE's model and the gateway's LocalAgent.
+    let get = usp::msg::get(
+        "g1",
+        [
+            "Device.DeviceInfo.ModelName",
+            "Device.LocalAgent.EndpointID",
+            "Device.DeviceInfo.SerialNumber",
+        ],
+        0,
+    );
+    let values = get_values(&request(&mut ws, &get).await);
+    let serial = sim
+        .get_value(SERIAL, "Device.DeviceInfo.SerialNumber")
+        .unwrap();
+    assert_eq!(
+        values,
+        [
+            (
+                "Device.DeviceInfo.".into(),
+                "ModelName".into(),
+                "HGW-4200".into()
+            ),
+            (
+                "Device.LocalAgent.".into(),
+                "EndpointID".into(),
+                AGENT.into()
+            ),
+            ("Device.DeviceInfo.".into(), "SerialNumber".into(), serial),
+        ]
+    );
+
+    // A value the CPE changes locally is read live, not from a cache.
+    assert_eq!(
+        sim.set_value(SERIAL, "Device.WiFi.SSID.2.SSID", "Changed-5G")
+            .status,
+        200
+    );
+    let get = usp::msg::get("g2", ["Device.WiFi.SSID.*.SSID"], 0);
+    let values = get_values(&request(&mut ws, &get).await);
+    assert_eq!(
+        values,
+        [
+            (
+                "Device.WiFi.SSID.1.".into(),
+                "SSID".into(),
+                "HomeNet-2G".into()
+            ),
+            (
+                "Device.WiFi.SSID.2.".into(),
+                "SSID".into(),
+                "Changed-5G".into()
+            ),
+        ]
+    );
+
+    // Outside the CPE's model: 7026 for that path alone.
+    let get = usp::msg::get(
+        "g3",
+        ["Device.NoSuchObject.X", "Device.DeviceInfo.ModelName"],
+        0,
+    );
+    let answer = request(&mut ws, &get).await;
+    let Some(RespType::GetResp(g)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(g.req_path_results[0].err_code, 7026);
+    assert_eq!(g.req_path_results[1].err_code, 0);
+
+    // The supported model: the CPE's objects with TR-181's types.
+    let gsdm = usp::msg::get_supported_dm("d1", ["Device.WiFi.SSID.{i}."], true);
+    let answer = request(&mut ws, &gsdm).await;
+    let Some(RespType::GetSupportedDmResp(d)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    let objs = &d.req_obj_results[0].supported_objs;
+    assert!(
+        objs[0]
+            .supported_params
+            .iter()
+            .any(|p| p.param_name == "SSID"),
+        "{objs:?}"
+    );
+
+    // The CPE gone: a clear vendor error, long before a controller's
+    // timeout.
+    drop(sim);
+    let asked = Instant::now();
+    let get = usp::msg::get("g4", ["Device.DeviceInfo.ModelName"], 0);
+    let answer = request(&mut ws, &get).await;
+    let err = answer.error().unwrap_or_else(|| panic!("{answer:?}"));
+    assert_eq!(err.err_code, 7800, "{err:?}");
+    assert!(asked.elapsed() < Duration::from_secs(10));
+}
