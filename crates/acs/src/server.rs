@@ -339,10 +339,11 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
                 body: &body,
             },
         );
-        shared.drain_events(&mut e);
+        // Before the events: whoever hears of this exchange may look.
         let parked = reply
             .parked
             .map(|until| (shared.parking.park(link.conn), until));
+        shared.drain_events(&mut e);
         let held = shared.held(&e, &reply);
         (reply, held, parked)
     };
