@@ -55,7 +55,8 @@ pub struct Reply {
     /// Not an answer yet: the device is held and its queue is empty, so
     /// the POST waits. Send nothing; ask [`crate::Engine::resume`] again
     /// once [`crate::Engine::poll_unparked`] names this connection or this
-    /// time (on the engine's clock) has come.
+    /// time (on the engine's clock) has come. A `commit` on a parked
+    /// reply holds the answer that follows.
     pub parked: Option<Duration>,
 }
 

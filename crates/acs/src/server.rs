@@ -347,9 +347,14 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
         let held = shared.held(&e, &reply);
         (reply, held, parked)
     };
-    // A held session's POST waits for the device's next RPC.
+    // A held session's POST waits for the device's next RPC. Whatever it
+    // answers with still waits for the commit the POST staged (the
+    // provisioning's outcome); a later ticket covers it too.
     let (reply, held) = match parked {
-        Some((parked, until)) => shared.unparked(parked, until).await,
+        Some((parked, until)) => {
+            let (reply, later) = shared.unparked(parked, until).await;
+            (reply, later.or(held))
+        }
         None => (reply, held),
     };
     // Nothing the reply acknowledges may be lost once it is sent.

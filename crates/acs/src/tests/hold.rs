@@ -17,6 +17,10 @@ fn informed(e: &mut Engine<MemoryStore>) -> String {
     r.set_cookie.unwrap()
 }
 
+fn configured(config: EngineConfig) -> Engine<MemoryStore> {
+    Engine::new(config, MemoryStore::default())
+}
+
 fn unparked(e: &mut Engine<MemoryStore>) -> Vec<ConnId> {
     std::iter::from_fn(|| e.poll_unparked()).collect()
 }
@@ -150,15 +154,12 @@ fn a_parked_post_is_answered_when_hold_max_passes() {
 
 #[test]
 fn the_session_timeouts_win_over_hold_max() {
-    let mut e = Engine::new(
-        EngineConfig {
-            hold_max: 600 * SEC,
-            session_timeout: 30 * SEC,
-            max_session: 20 * SEC,
-            ..EngineConfig::default()
-        },
-        MemoryStore::default(),
-    );
+    let mut e = configured(EngineConfig {
+        hold_max: 600 * SEC,
+        session_timeout: 30 * SEC,
+        max_session: 20 * SEC,
+        ..EngineConfig::default()
+    });
     let cookie = informed(&mut e);
     e.hold(&key("SN1"));
     let r = send(&mut e, 5 * SEC, post(1, Some(&cookie), b""));
@@ -190,13 +191,10 @@ fn a_hold_taken_before_the_session_makes_it_linger() {
 
 #[test]
 fn hold_max_zero_turns_holds_off() {
-    let mut e = Engine::new(
-        EngineConfig {
-            hold_max: Duration::ZERO,
-            ..EngineConfig::default()
-        },
-        MemoryStore::default(),
-    );
+    let mut e = configured(EngineConfig {
+        hold_max: Duration::ZERO,
+        ..EngineConfig::default()
+    });
     let cookie = informed(&mut e);
     e.hold(&key("SN1"));
     let r = send(&mut e, SEC, post(1, Some(&cookie), b""));
@@ -254,4 +252,26 @@ fn an_expired_rpc_does_not_unpark_into_an_empty_answer() {
         device: key("SN1"),
         outcome: RpcOutcome::Expired,
     }));
+}
+
+#[test]
+fn a_parked_answer_to_provisioning_still_waits_for_its_commit() {
+    let mut e = configured(EngineConfig {
+        provision: Some(crate::ProvisionConfig::default()),
+        ..EngineConfig::default()
+    });
+    e.hold(&key("SN1"));
+    let cookie = informed(&mut e);
+    let offer = send(&mut e, SEC, post(1, Some(&cookie), b""));
+    let applied = Envelope::new(
+        CwmpVersion::V1_0,
+        Body::SetParameterValuesResponse(SetParameterValuesResponse { status: 0 }),
+    )
+    .with_id(rpc_id(&offer))
+    .to_xml();
+    // Not `send`: the commit stays staged, as in a shell between the
+    // engine's answer and the committer's round.
+    let r = e.handle(SEC, post(1, Some(&cookie), applied.as_bytes()));
+    assert!(r.parked.is_some(), "{r:?}");
+    assert!(r.commit.is_some(), "the shell must hold whatever follows");
 }
