@@ -21,6 +21,10 @@ pub struct EngineConfig {
     pub max_pending_writes: usize,
     /// `None` leaves every device untouched (another ACS manages them).
     pub provision: Option<ProvisionConfig>,
+    /// Longest a held device's session keeps the CPE's POST unanswered
+    /// while waiting for the next RPC ([`crate::Engine::hold`]); zero turns
+    /// holds off.
+    pub hold_max: Duration,
 }
 
 impl Default for EngineConfig {
@@ -33,6 +37,10 @@ impl Default for EngineConfig {
             max_queued_per_device: 64,
             max_pending_writes: 4096,
             provision: None,
+            // Long enough for the northbound to turn one answer into the
+            // next RPC, short enough that a plan that went away costs the
+            // CPE little.
+            hold_max: Duration::from_secs(2),
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct Engine<S> {
     pub(crate) by_cookie: Map<String, u64>,
     pub(crate) by_device: Map<DeviceKey, u64>,
     pub(crate) queues: Map<DeviceKey, VecDeque<Queued>>,
+    /// Session holds per device; a device appears only while held.
+    pub(crate) holds: Map<DeviceKey, usize>,
+    /// Connections whose parked POST may have its answer now.
+    pub(crate) unparked: VecDeque<ConnId>,
     pub(crate) events: VecDeque<Event>,
     pub(crate) staging: Staging,
     pub(crate) random: RandomSource,
@@ -43,6 +47,8 @@ impl<S: Store> Engine<S> {
             by_cookie: Map::default(),
             by_device: Map::default(),
             queues: Map::default(),
+            holds: Map::default(),
+            unparked: VecDeque::new(),
             events: VecDeque::new(),
             staging: Staging::default(),
             random: os_random(),
@@ -76,10 +82,10 @@ impl<S: Store> Engine<S> {
 
     /// The earliest time [`Engine::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Duration> {
-        let sessions = self
-            .sessions
-            .values()
-            .map(|s| s.deadline(self.config.session_timeout, self.config.max_session));
+        let sessions = self.sessions.values().map(|s| {
+            let end = s.deadline(self.config.session_timeout, self.config.max_session);
+            s.parked.map_or(end, |until| until.min(end))
+        });
         let queued = self
             .queues
             .values()
@@ -99,6 +105,7 @@ impl<S: Store> Engine<S> {
         for id in overdue {
             self.end_session(id, false);
         }
+        self.unpark_overdue(now);
         for (device, queue) in &mut self.queues {
             queue.retain(|r| {
                 let keep = r.deadline > now;
@@ -170,6 +177,11 @@ impl<S: Store> Engine<S> {
             return Reply::status(204);
         };
         s.last_seen = now;
+        if s.parked.take().is_some() && s.conn != conn {
+            // The CPE gave up waiting and came back on a new connection:
+            // the old one gets its end.
+            self.unparked.push_back(s.conn);
+        }
         if s.conn != conn {
             // The CPE reconnected and brought our cookie.
             self.by_conn.remove(&s.conn);
@@ -259,9 +271,9 @@ impl<S: Store> Engine<S> {
         }
     }
 
-    /// Sends our provisioning, then the device's next queued RPC, or ends
-    /// the session with 204.
-    fn dispatch(&mut self, now: Duration, sid: u64) -> Reply {
+    /// Sends our provisioning, then the device's next queued RPC, or parks
+    /// a held device's POST, or ends the session with 204.
+    pub(crate) fn dispatch(&mut self, now: Duration, sid: u64) -> Reply {
         let Some(s) = self.sessions.get_mut(&sid) else {
             return Reply::status(204);
         };
@@ -298,8 +310,7 @@ impl<S: Store> Engine<S> {
             return Reply::envelope(&Envelope::new(version, next.rpc).with_id(cwmp_id));
         }
         self.queues.remove(&device);
-        self.end_session(sid, true);
-        Reply::closing(204)
+        self.park_or_end(now, sid)
     }
 
     /// Our RPC will get no answer.
@@ -321,6 +332,9 @@ impl<S: Store> Engine<S> {
         self.by_conn.remove(&s.conn);
         self.by_cookie.remove(&s.cookie);
         self.by_device.remove(&s.device);
+        if s.parked.is_some() {
+            self.unparked.push_back(s.conn);
+        }
         if let Some((_, sent)) = s.outstanding {
             self.abandoned(&s.device, sent, s.last_seen);
         }

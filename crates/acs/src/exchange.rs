@@ -1,6 +1,8 @@
 //! One HTTP exchange as the engine sees it, and what it tells the
 //! northbound side.
 
+use std::time::Duration;
+
 use cwmp::{Body, Envelope};
 
 use crate::connreq::ConnectionRequestOutcome;
@@ -50,6 +52,12 @@ pub struct Reply {
     /// The device the exchange concerned, once the engine could tell (for
     /// the shell's logs: a 503 names the device it turned away).
     pub device: Option<DeviceKey>,
+    /// Not an answer yet: the device is held and its queue is empty, so
+    /// the POST waits. Send nothing; ask [`crate::Engine::resume`] again
+    /// once [`crate::Engine::poll_unparked`] names this connection or this
+    /// time (on the engine's clock) has come. A `commit` on a parked
+    /// reply holds the answer that follows.
+    pub parked: Option<Duration>,
 }
 
 impl Reply {
@@ -62,6 +70,7 @@ impl Reply {
             close: false,
             commit: None,
             device: None,
+            parked: None,
         }
     }
 
@@ -70,6 +79,13 @@ impl Reply {
         env.write_xml(&mut out);
         Reply {
             body: out,
+            ..Reply::status(200)
+        }
+    }
+
+    pub(crate) fn parked(until: Duration) -> Reply {
+        Reply {
+            parked: Some(until),
             ..Reply::status(200)
         }
     }

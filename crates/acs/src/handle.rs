@@ -63,6 +63,10 @@ pub(crate) trait Northbound: Send + Sync {
         &self,
         device: &DeviceKey,
     ) -> Result<oneshot::Receiver<ConnectionRequestOutcome>, ConnectionRequestOutcome>;
+    /// Adds a session hold on `device` ([`crate::Engine::hold`]).
+    fn hold(&self, device: &DeviceKey);
+    /// Takes one back.
+    fn release(&self, device: &DeviceKey);
     /// How long past its deadline a sent RPC may still be answered: its
     /// session may last this long.
     fn answer_grace(&self) -> Duration;
@@ -125,6 +129,22 @@ impl AcsHandle {
         }
     }
 
+    /// Keeps `device`'s sessions open between dependent RPCs until the
+    /// guard is dropped: when its queue runs empty, the session waits (up
+    /// to the engine's `hold_max` each time) for the next
+    /// [`AcsHandle::submit`] instead of ending, so a plan of several
+    /// steps, each built from the last one's answer, runs in one session
+    /// with one connection request. Holds add up; the device need not have
+    /// a session now. Submit the next step promptly: while the session
+    /// waits, the CPE's HTTP request does too.
+    pub fn hold(&self, device: DeviceKey) -> Hold {
+        self.core.hold(&device);
+        Hold {
+            core: self.core.clone(),
+            device,
+        }
+    }
+
     /// Sends `device` a connection request now (or joins the one under
     /// way) and says how it went. RPCs waiting for the device end with
     /// [`SubmitError::ConnectionRequestFailed`] if it failed.
@@ -135,6 +155,27 @@ impl AcsHandle {
                 .await
                 .unwrap_or_else(|_| ConnectionRequestOutcome::Local("the ACS stopped".into())),
         }
+    }
+}
+
+/// A session hold on one device ([`AcsHandle::hold`]); dropping it lets
+/// the session end once nothing else holds the device.
+pub struct Hold {
+    core: Arc<dyn Northbound>,
+    device: DeviceKey,
+}
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hold")
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.core.release(&self.device);
     }
 }
 

@@ -83,6 +83,7 @@ impl<S: Store> Engine<S> {
                 last_seen: now,
                 outstanding: None,
                 provision,
+                parked: None,
             },
         );
         let informed = Event::Informed {

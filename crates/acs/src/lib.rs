@@ -28,7 +28,9 @@ mod engine;
 pub mod entropy;
 mod exchange;
 mod handle;
+mod hold;
 mod inform;
+mod park;
 mod provision;
 mod queue;
 pub mod server;
@@ -43,7 +45,7 @@ pub use connreq::{ConnectionRequestConfig, ConnectionRequestOutcome, ConnectionR
 pub use engine::Engine;
 pub use entropy::RandomSource;
 pub use exchange::{CommitTicket, ConnId, Event, Reply, Request, RpcId, RpcOutcome};
-pub use handle::{AcsHandle, SubmitError};
+pub use handle::{AcsHandle, Hold, SubmitError};
 pub use staging::CommitBatch;
 pub use store::{
     DeviceCredential, DeviceKey, DeviceRecord, MemoryStore, Provisioning, Secret, Store, StoreError,

@@ -38,6 +38,9 @@ impl<S: Store> Engine<S> {
         if first && !self.by_device.contains_key(&device) {
             self.events
                 .push_back(Event::ConnectionRequestNeeded(device));
+        } else {
+            // A held session waiting for exactly this.
+            self.unpark(&device);
         }
         Some(id)
     }

@@ -19,13 +19,14 @@ use tokio::net::TcpListener;
 
 pub use crate::config::{AuthMode, ServerConfig};
 pub use crate::counters::{ConnectionRequestCounters, Counters};
-pub use crate::handle::{AcsHandle, SubmitError};
+pub use crate::handle::{AcsHandle, Hold, SubmitError};
 pub use crate::wake::WakeConfig;
 
 use crate::auth::{authenticate, cookie_value, COOKIE_NAME};
 use crate::commit::{committer, Commits, COMMIT_WAIT};
 use crate::connreq::ConnectionRequester;
 use crate::handle::Waiters;
+use crate::park::Parking;
 use crate::shared::Shared;
 use crate::wake::Wakeups;
 use crate::{entropy, ConnId, Engine, Reply, Request, Store};
@@ -76,6 +77,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Server<S> {
             spans: Mutex::default(),
             stopped: AtomicBool::new(false),
             listener: Mutex::new(None),
+            parking: Parking::default(),
         });
         Ok(Server { shared })
     }
@@ -324,7 +326,7 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
             return refuse(StatusCode::BAD_REQUEST, "corrupt content encoding")
         }
     };
-    let (reply, held) = {
+    let (reply, held, parked) = {
         let Ok(mut e) = shared.engine.lock() else {
             return plain(StatusCode::SERVICE_UNAVAILABLE, true);
         };
@@ -337,11 +339,23 @@ async fn exchange<S: Store + Clone + Send + Sync + 'static>(
                 body: &body,
             },
         );
+        // Before the events: whoever hears of this exchange may look.
+        let parked = reply
+            .parked
+            .map(|until| (shared.parking.park(link.conn), until));
         shared.drain_events(&mut e);
-        let held = reply
-            .commit
-            .map(|t| (shared.commits.wait_for(t), e.try_later()));
-        (reply, held)
+        let held = shared.held(&e, &reply);
+        (reply, held, parked)
+    };
+    // A held session's POST waits for the device's next RPC. Whatever it
+    // answers with still waits for the commit the POST staged (the
+    // provisioning's outcome); a later ticket covers it too.
+    let (reply, held) = match parked {
+        Some((parked, until)) => {
+            let (reply, later) = shared.unparked(parked, until).await;
+            (reply, later.or(held))
+        }
+        None => (reply, held),
     };
     // Nothing the reply acknowledges may be lost once it is sent.
     let reply = match held {

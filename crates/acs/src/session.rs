@@ -22,6 +22,9 @@ pub(crate) struct Session {
     pub outstanding: Option<(String, Sent)>,
     /// Provisioning to send before any queued RPC.
     pub provision: Option<Offer>,
+    /// The CPE's last POST is unanswered until an RPC is queued, the
+    /// device's holds are released, or this time passes.
+    pub parked: Option<Duration>,
 }
 
 /// What an outstanding `cwmp:ID` stands for.

@@ -15,6 +15,7 @@ use crate::commit::Commits;
 use crate::connreq::{ConnectionRequestOutcome, ConnectionRequester, HttpTarget};
 use crate::exchange::{RpcId, RpcOutcome};
 use crate::handle::{Northbound, SubmitError, Waiters};
+use crate::park::Parking;
 use crate::server::{Counters, ServerConfig};
 use crate::wake::{self, Admission, Wakeups, SLOT_WAIT};
 use crate::{DeviceKey, Engine, Event, Provisioning, Reply, Store};
@@ -48,7 +49,13 @@ pub(crate) struct Shared<S> {
     pub stopped: AtomicBool,
     /// Where the northbound hears of devices (see `Server::subscribe`).
     pub listener: Mutex<Option<tokio::sync::mpsc::Sender<Event>>>,
+    /// POSTs of held sessions waiting for their answer.
+    pub parking: Parking,
 }
+
+/// A reply that may go out only once its commit is durable, and what to
+/// send instead if it never is.
+pub(crate) type Held = Option<(oneshot::Receiver<bool>, Reply)>;
 
 impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
     pub fn now(&self) -> Duration {
@@ -64,7 +71,22 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
             .unwrap_or_else(|| tracing::info_span!("device", device = %device.endpoint_id()))
     }
 
+    /// Registers a reply's commit with the committer; under the engine
+    /// lock that produced the reply.
+    pub fn held(&self, engine: &Engine<S>, reply: &Reply) -> Held {
+        reply
+            .commit
+            .map(|t| (self.commits.wait_for(t), engine.try_later()))
+    }
+
     pub fn drain_events(&self, engine: &mut Engine<S>) {
+        self.drain_event_queue(engine);
+        while let Some(conn) = engine.poll_unparked() {
+            self.parking.wake(conn);
+        }
+    }
+
+    fn drain_event_queue(&self, engine: &mut Engine<S>) {
         while let Some(ev) = engine.poll_event() {
             self.tell_listener(&ev);
             let c = &self.counters;
@@ -344,6 +366,19 @@ impl<S: Store + Clone + Send + Sync + 'static> Northbound for Shared<S> {
                 self.wakeups.finish(device);
                 Err(wake::stopping())
             }
+        }
+    }
+
+    fn hold(&self, device: &DeviceKey) {
+        if let Ok(mut e) = self.engine.lock() {
+            e.hold(device);
+        }
+    }
+
+    fn release(&self, device: &DeviceKey) {
+        if let Ok(mut e) = self.engine.lock() {
+            e.release(device);
+            self.drain_events(&mut e);
         }
     }
 

@@ -95,6 +95,15 @@ pub struct RunArgs {
         env = "CWMP2USP_SESSION_TIMEOUT"
     )]
     session_timeout: u64,
+    /// Seconds a session whose device a northbound plan holds waits, with
+    /// the CPE's request unanswered, for the plan's next RPC (0: never).
+    #[arg(
+        long,
+        default_value_t = 2,
+        value_name = "SECONDS",
+        env = "CWMP2USP_SESSION_HOLD_MAX"
+    )]
+    session_hold_max: u64,
     /// Sessions open at once; beyond, CPE get 503 with Retry-After.
     #[arg(
         long,
@@ -233,6 +242,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ready["devices"] = devices.into();
         let mut engine_config = acs::EngineConfig {
             session_timeout: Duration::from_secs(args.session_timeout),
+            hold_max: Duration::from_secs(args.session_hold_max),
             max_sessions: args.max_sessions,
             ..acs::EngineConfig::default()
         };

@@ -8,6 +8,8 @@ use crate::*;
 
 mod commit;
 mod fleet;
+mod held;
+mod hold;
 mod identity;
 mod northbound;
 mod provision;

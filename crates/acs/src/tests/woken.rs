@@ -14,7 +14,7 @@ const INTERVAL: &str = "Device.ManagementServer.PeriodicInformInterval";
 const PORTMAP: &str = "Device.NAT.PortMapping.";
 const DEADLINE: Duration = Duration::from_secs(30);
 
-fn provisioning() -> EngineConfig {
+pub(super) fn provisioning() -> EngineConfig {
     EngineConfig {
         provision: Some(ProvisionConfig::default()),
         ..EngineConfig::default()
@@ -23,7 +23,11 @@ fn provisioning() -> EngineConfig {
 
 /// One simulated CPE informing to `acs` (hourly, so only connection
 /// requests bring it back within a test); its device key.
-async fn cpe(acs: &Acs, prefix: &str, tune: impl FnOnce(&mut sim::CpeConfig)) -> DeviceKey {
+pub(super) async fn cpe(
+    acs: &Acs,
+    prefix: &str,
+    tune: impl FnOnce(&mut sim::CpeConfig),
+) -> DeviceKey {
     let mut cpe = sim::CpeConfig {
         serial_prefix: prefix.into(),
         periodic_interval: Duration::from_secs(3600),
@@ -51,7 +55,7 @@ async fn cpe(acs: &Acs, prefix: &str, tune: impl FnOnce(&mut sim::CpeConfig)) ->
     device
 }
 
-fn informs(acs: &Acs) -> u64 {
+pub(super) fn informs(acs: &Acs) -> u64 {
     acs.counters.informs.load(Ordering::Relaxed)
 }
 
@@ -60,7 +64,7 @@ fn record(acs: &Acs, device: &DeviceKey) -> Option<DeviceRecord> {
 }
 
 /// Waits for the device's boot session to be over.
-async fn booted(acs: &Acs, device: &DeviceKey, provisioned: bool) {
+pub(super) async fn booted(acs: &Acs, device: &DeviceKey, provisioned: bool) {
     until("booted", || {
         let idle = !acs.shared.engine.lock().unwrap().in_session(device);
         let done =
@@ -70,13 +74,13 @@ async fn booted(acs: &Acs, device: &DeviceKey, provisioned: bool) {
     .await;
 }
 
-fn gpv(name: &str) -> Body<'static> {
+pub(super) fn gpv(name: &str) -> Body<'static> {
     Body::GetParameterValues(GetParameterValues {
         parameter_names: vec![Cow::Owned(name.to_string())],
     })
 }
 
-fn value_of(outcome: &Result<RpcOutcome, SubmitError>) -> String {
+pub(super) fn value_of(outcome: &Result<RpcOutcome, SubmitError>) -> String {
     match outcome {
         Ok(RpcOutcome::Response(Body::GetParameterValuesResponse(r))) => {
             r.parameter_list[0].value.text.to_string()
