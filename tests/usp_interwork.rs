@@ -63,8 +63,16 @@ async fn a_controller_reads_the_cpe_model_through_its_agent() {
             .status,
         200
     );
+    let before = support::sim::completed(&sim.stats());
     let get = usp::msg::get("g2", ["Device.WiFi.SSID.*.SSID"], 0);
     let values = get_values(&request(&mut ws, &get).await);
+    // Two rounds (list the SSIDs, then read them) in one CWMP session: the
+    // plan holds the session between its rounds.
+    sim.wait_for("the session to end", WAIT, |s| {
+        support::sim::completed(s) > before
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(support::sim::completed(&sim.stats()), before + 1);
     assert_eq!(
         values,
         [

@@ -128,6 +128,9 @@ async fn drive(
     device: &DeviceKey,
     deadline: Duration,
 ) -> (Answer, Option<Arc<DeviceModel>>) {
+    // Every step of the plan in the session the first step opens: one
+    // connection request per USP request, not one per round.
+    let _hold = acs.hold(device.clone());
     loop {
         match plan.poll() {
             Step::Done(a) => return (a, plan.model().cloned()),
