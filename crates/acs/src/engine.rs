@@ -9,7 +9,7 @@ use std::time::Duration;
 use cwmp::{Body, Envelope, Fault};
 
 use crate::entropy::{os_random, RandomSource};
-use crate::exchange::{ConnId, Event, Reply, Request, RpcOutcome};
+use crate::exchange::{ConnId, Event, ParamFault, Reply, Request, RpcOutcome};
 use crate::queue::Queued;
 use crate::session::{Sent, Session};
 use crate::staging::Staging;
@@ -244,13 +244,28 @@ impl<S: Store> Engine<S> {
         match s.outstanding.take() {
             Some((_, Sent::Rpc(rpc))) => {
                 let outcome = match body {
-                    Body::Fault(f) => RpcOutcome::Fault {
-                        code: f.fault_code().unwrap_or(0),
-                        string: f
-                            .detail
-                            .map(|d| d.fault_string.into_owned())
-                            .unwrap_or_default(),
-                    },
+                    Body::Fault(f) => {
+                        let code = f.fault_code().unwrap_or(0);
+                        let (string, params) = match f.detail {
+                            Some(d) => (
+                                d.fault_string.into_owned(),
+                                d.set_parameter_values_fault
+                                    .into_iter()
+                                    .map(|p| ParamFault {
+                                        name: p.parameter_name.into_owned(),
+                                        code: p.fault_code,
+                                        string: p.fault_string.into_owned(),
+                                    })
+                                    .collect(),
+                            ),
+                            None => (String::new(), Vec::new()),
+                        };
+                        RpcOutcome::Fault {
+                            code,
+                            string,
+                            params,
+                        }
+                    }
                     other => RpcOutcome::Response(other),
                 };
                 self.events.push_back(Event::RpcDone {

@@ -105,6 +105,8 @@ pub enum RpcOutcome {
     Fault {
         code: u32,
         string: String,
+        /// A SetParameterValues fault's per-parameter causes.
+        params: Vec<ParamFault>,
     },
     /// The deadline passed before the RPC could be sent.
     Expired,
@@ -114,6 +116,14 @@ pub enum RpcOutcome {
     /// request that was to wake it failed
     /// ([`crate::Engine::connection_request_failed`]).
     Unreachable(ConnectionRequestOutcome),
+}
+
+/// One parameter a SetParameterValues fault names (SetParameterValuesFault).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamFault {
+    pub name: String,
+    pub code: u32,
+    pub string: String,
 }
 
 /// What happened, for the northbound side.

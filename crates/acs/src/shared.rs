@@ -189,7 +189,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
     fn rpc_done(&self, id: RpcId, device: &DeviceKey, outcome: RpcOutcome) {
         let span = self.span(device);
         match &outcome {
-            RpcOutcome::Fault { code, string } => {
+            RpcOutcome::Fault { code, string, .. } => {
                 self.counters.cpe_faults.fetch_add(1, Ordering::Relaxed);
                 warn!(parent: &span, rpc = id.0, code, fault = ?string, "CPE fault");
             }

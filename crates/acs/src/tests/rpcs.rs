@@ -76,7 +76,8 @@ fn queued_rpcs_run_in_order_in_the_next_session() {
             b,
             RpcOutcome::Fault {
                 code: 9001,
-                string: "no".into()
+                string: "no".into(),
+                params: Vec::new(),
             }
         )
     );
