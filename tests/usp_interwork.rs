@@ -127,3 +127,118 @@ async fn a_controller_reads_the_cpe_model_through_its_agent() {
     assert_eq!(err.err_code, 7800, "{err:?}");
     assert!(asked.elapsed() < Duration::from_secs(10));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_writes_adds_deletes_and_reboots_the_cpe() {
+    use futures_util::SinkExt as _;
+    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+
+    // A Set and a Get sent back to back run in order: the Get sees it.
+    let set = usp::msg::set(
+        "s1",
+        false,
+        vec![usp::msg::set_obj(
+            "Device.WiFi.SSID.1.",
+            [("SSID", "Renamed", true)],
+        )],
+    );
+    let get = usp::msg::get("g1", ["Device.WiFi.SSID.1.SSID"], 0);
+    for m in [&set, &get] {
+        let record = usp::record::no_session_context(AGENT, CONTROLLER, m);
+        ws.send(Message::Binary(usp::encode_record(&record).into()))
+            .await
+            .unwrap();
+    }
+    let mut answers = Vec::new();
+    while answers.len() < 2 {
+        if let (_, Some(m)) = next_record(&mut ws).await {
+            answers.push(m);
+        }
+    }
+    assert_eq!(answers[0].msg_id(), "s1");
+    assert!(
+        matches!(answers[0].response(), Some(RespType::SetResp(_))),
+        "{:?}",
+        answers[0]
+    );
+    assert_eq!(get_values(&answers[1])[0].2, "Renamed");
+    assert_eq!(
+        sim.get_value(SERIAL, "Device.WiFi.SSID.1.SSID").as_deref(),
+        Some("Renamed")
+    );
+
+    // Add with parameters, then Delete it again.
+    let add = usp::msg::add(
+        "a1",
+        false,
+        vec![usp::msg::add_obj(
+            "Device.NAT.PortMapping.",
+            [("ExternalPort", "8081", true), ("Protocol", "TCP", true)],
+        )],
+    );
+    let answer = request(&mut ws, &add).await;
+    let Some(RespType::AddResp(r)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    use usp::proto::usp::add_resp::created_object_result::operation_status::OperStatus;
+    let Some(OperStatus::OperSuccess(ok)) = r.created_obj_results[0]
+        .oper_status
+        .clone()
+        .unwrap()
+        .oper_status
+    else {
+        panic!("{r:?}")
+    };
+    let created = ok.instantiated_path;
+    assert_eq!(
+        sim.get_value(SERIAL, &format!("{created}ExternalPort"))
+            .as_deref(),
+        Some("8081")
+    );
+    let answer = request(&mut ws, &usp::msg::delete("d1", false, [created.as_str()])).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::DeleteResp(_))),
+        "{answer:?}"
+    );
+    assert_eq!(
+        sim.get_value(SERIAL, &format!("{created}ExternalPort")),
+        None
+    );
+
+    // A read-only parameter: the engine refuses it without asking the CPE.
+    let set = usp::msg::set(
+        "s2",
+        false,
+        vec![usp::msg::set_obj(
+            "Device.DeviceInfo.",
+            [("ModelName", "x", true)],
+        )],
+    );
+    let answer = request(&mut ws, &set).await;
+    assert_eq!(answer.error().map(|e| e.err_code), Some(7004), "{answer:?}");
+
+    // Reboot: the CPE comes back with "M Reboot" and "1 BOOT".
+    let before = support::sim::completed(&sim.stats());
+    let op = usp::msg::operate(
+        "o1",
+        "Device.Reboot()",
+        "ck-e2e",
+        true,
+        std::iter::empty::<(String, String)>(),
+    );
+    let answer = request(&mut ws, &op).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::OperateResp(_))),
+        "{answer:?}"
+    );
+    sim.wait_for("the reboot's boot session", WAIT, |s| {
+        support::sim::completed(s) >= before + 2
+    });
+}

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use agent::dm::{Data, ParamType, Refusal, Schema};
+use cwmp::ValueType;
 use usp::ErrorCode;
 
 use crate::model::template;
@@ -34,6 +35,8 @@ impl Misses {
 pub struct Cache {
     values: HashMap<String, Option<String>>,
     tables: HashMap<String, BTreeSet<u32>>,
+    /// The CWMP type each value came with.
+    types: HashMap<String, ValueType>,
     /// Tables whose instance list is complete (GetParameterNames on them).
     complete: HashSet<String>,
     /// Object prefixes whose every value was read.
@@ -103,10 +106,11 @@ impl Cache {
         &mut self,
         schema: &Schema,
         asked: &[String],
-        got: impl IntoIterator<Item = (&'a str, &'a str)>,
+        got: impl IntoIterator<Item = (&'a str, &'a str, ValueType)>,
     ) {
-        for (name, value) in got {
+        for (name, value, ty) in got {
             self.note_instances(name);
+            self.types.insert(name.to_owned(), ty);
             self.values
                 .insert(name.to_owned(), Some(usp_value(schema, name, value)));
         }
@@ -152,6 +156,16 @@ impl Cache {
     /// The misses of the engine runs since the last call.
     pub fn take_misses(&self) -> Misses {
         std::mem::take(&mut *self.misses.borrow_mut())
+    }
+
+    /// A value the CPE now holds because we wrote it.
+    pub fn put(&mut self, path: &str, value: &str) {
+        self.values.insert(path.to_owned(), Some(value.to_owned()));
+    }
+
+    /// The CWMP type the CPE reported a value with.
+    pub fn value_type(&self, path: &str) -> Option<ValueType> {
+        self.types.get(path).copied()
     }
 
     /// A value read in this plan (None: absent or never read).
@@ -226,14 +240,18 @@ mod tests {
         assert!(c.instances("Device.X.{i}.", &[]).is_empty());
         let m = c.take_misses();
         assert!(m.values.contains("Device.X.3.Y") && m.tables.contains("Device.X."));
-        c.take_values(&schema, &["Device.X.".to_owned()], [("Device.X.3.Y", "v")]);
+        c.take_values(
+            &schema,
+            &["Device.X.".to_owned()],
+            [("Device.X.3.Y", "v", ValueType::String)],
+        );
         assert_eq!(c.value("Device.X.{i}.Y", &[3]).as_deref(), Some("v"));
         assert_eq!(c.instances("Device.X.{i}.", &[]), [3]);
         // A value seen in passing does not make the list complete.
         c.take_values(
             &schema,
             &["Device.T.4.N".to_owned()],
-            [("Device.T.4.N", "n")],
+            [("Device.T.4.N", "n", ValueType::String)],
         );
         assert!(c.instances("Device.T.{i}.", &[]).is_empty());
         assert!(c.take_misses().tables.contains("Device.T."));

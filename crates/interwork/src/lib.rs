@@ -15,6 +15,12 @@
 //!   misses become the next round of GetParameterNames/Values, until a run
 //!   misses nothing. A search expression thus costs the rounds TR-369
 //!   implies: the instances, then the keys it tests, then the targets.
+//! - [`write`]: Set, Add and Delete. The engine runs over the cache with
+//!   its writes recorded per transaction; a committed transaction becomes
+//!   AddObject, one atomic SetParameterValues and DeleteObject, a
+//!   rolled-back one deletes what it created; the CPE's refusals go into
+//!   the next run, until a run needs nothing new.
+//! - Operate: `Device.Reboot()` and `Device.FactoryReset()` as their RPCs.
 //! - [`fault`]: CWMP faults as USP errors.
 #![cfg_attr(
     not(test),
@@ -22,10 +28,12 @@
 )]
 
 pub mod cache;
+pub mod calls;
 pub mod fault;
 pub mod model;
 pub mod plan;
 pub mod read;
+pub mod write;
 
 pub use model::DeviceModel;
-pub use plan::{Config, Outcome, Plan, Step};
+pub use plan::{Config, Outcome, ParamFault, Plan, Step};

@@ -9,19 +9,21 @@
 //! All RPCs of one `Send` are independent, so the caller may queue them
 //! together and they share one CWMP session.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
-use agent::dm::Answer;
-use cwmp::{Body, GetParameterNames, GetParameterValues};
+use agent::dm::{self, Answer, Refusal};
+use cwmp::Body;
 use usp::proto::usp::request::ReqType;
-use usp::proto::usp::Error;
+use usp::proto::usp::response::RespType;
+use usp::proto::usp::{Error, Operate, OperateResp};
 use usp::ErrorCode;
 
 use crate::cache::Cache;
+use crate::calls::{body, key_of, Call};
 use crate::fault;
-use crate::model::{DeviceModel, ROOT};
-use crate::read::{self, Call};
+use crate::model::DeviceModel;
+use crate::read;
+use crate::write::{self, Run, Writes};
 
 /// Tuning of plans.
 #[derive(Debug, Clone)]
@@ -46,16 +48,26 @@ impl Default for Config {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Response(Body<'static>),
-    /// A CWMP fault from the CPE.
+    /// A CWMP fault from the CPE, with a SetParameterValues fault's
+    /// per-parameter causes.
     Fault {
         code: u32,
         string: String,
+        params: Vec<ParamFault>,
     },
     /// No answer from the CPE: `code` is the USP error to report.
     Failed {
         code: u32,
         msg: String,
     },
+}
+
+/// One parameter of a SetParameterValues fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamFault {
+    pub name: String,
+    pub code: u32,
+    pub string: String,
 }
 
 /// What the caller does next.
@@ -71,12 +83,21 @@ pub struct Plan {
     request: ReqType,
     model: Option<Arc<DeviceModel>>,
     cache: Cache,
+    writes: Writes,
+    /// ParameterKey / CommandKey of the RPCs that change the CPE.
+    key: String,
+    /// The command ran (Operate).
+    operated: bool,
     queue: Vec<Call>,
     sent: Vec<Call>,
     rounds: u32,
     started: bool,
     config: Config,
     done: Option<Answer>,
+}
+
+fn internal(msg: &str) -> Answer {
+    error(ErrorCode::InternalError.as_u32(), msg)
 }
 
 fn error(code: u32, msg: impl Into<String>) -> Answer {
@@ -87,30 +108,27 @@ fn error(code: u32, msg: impl Into<String>) -> Answer {
     })
 }
 
-fn body(call: &Call) -> Body<'static> {
-    match call {
-        Call::Discover => Body::GetParameterNames(GetParameterNames {
-            parameter_path: Cow::Borrowed(ROOT),
-            next_level: false,
-        }),
-        Call::Gpv(names) => Body::GetParameterValues(GetParameterValues {
-            parameter_names: names.iter().map(|n| Cow::Owned(n.clone())).collect(),
-        }),
-        Call::Gpn { path, next_level } => Body::GetParameterNames(GetParameterNames {
-            parameter_path: Cow::Owned(path.clone()),
-            next_level: *next_level,
-        }),
-    }
-}
-
 impl Plan {
     /// A plan for `request`; `model` is the device's model if known (it is
     /// read from the CPE first otherwise, see [`Plan::model`]).
-    pub fn new(request: ReqType, model: Option<Arc<DeviceModel>>, config: Config) -> Plan {
+    /// `msg_id` becomes the ParameterKey of the changes it makes.
+    pub fn new(
+        request: ReqType,
+        msg_id: &str,
+        model: Option<Arc<DeviceModel>>,
+        config: Config,
+    ) -> Plan {
+        let key = match &request {
+            ReqType::Operate(o) => key_of(&o.command_key),
+            _ => key_of(msg_id),
+        };
         Plan {
             request,
             model,
             cache: Cache::default(),
+            writes: Writes::default(),
+            key,
+            operated: false,
             queue: Vec::new(),
             sent: Vec::new(),
             rounds: 0,
@@ -149,16 +167,51 @@ impl Plan {
         if !self.queue.is_empty() {
             return self.send();
         }
-        let Some(answer) = read::answer(model.schema(), &self.cache, &self.request) else {
-            return Step::Done(error(
-                ErrorCode::CommandFailure.as_u32(),
-                "writes and commands on the device's own objects are not translated yet",
-            ));
+        let schema = model.schema();
+        let (answer, writes) = match &self.request {
+            ReqType::Set(_) | ReqType::Add(_) | ReqType::Delete(_) => {
+                let mut run = Run::new(schema, &self.cache, &self.writes);
+                let answer = match &self.request {
+                    ReqType::Set(r) => dm::set::set(schema, &mut run, r),
+                    ReqType::Add(r) => dm::add::add(schema, &mut run, r),
+                    ReqType::Delete(r) => dm::delete::delete(schema, &mut run, r),
+                    _ => return Step::Done(internal("not a write")),
+                };
+                let final_ = run.is_final();
+                let calls = if run.adds.is_empty() {
+                    run.rest
+                } else {
+                    run.adds
+                };
+                (answer, Some((final_, calls)))
+            }
+            ReqType::Operate(o) => match self.operate(o) {
+                Ok(answer) => (answer, None),
+                Err(call) => {
+                    self.queue = vec![call];
+                    return self.send();
+                }
+            },
+            req => match read::answer(schema, &self.cache, req) {
+                Some(a) => (a, None),
+                None => {
+                    return Step::Done(error(
+                        ErrorCode::MessageNotSupported.as_u32(),
+                        "an agent does not take this message",
+                    ))
+                }
+            },
         };
         let misses = self.cache.take_misses();
-        if misses.is_empty() {
-            return Step::Done(answer);
-        }
+        let calls = if !misses.is_empty() {
+            read::calls_for(misses, self.config.batch)
+        } else {
+            match writes {
+                Some((false, calls)) | Some((true, calls)) if !calls.is_empty() => calls,
+                Some((false, _)) => return Step::Done(internal("a write plan stalled")),
+                _ => return Step::Done(answer),
+            }
+        };
         self.rounds += 1;
         if self.rounds >= self.config.max_rounds {
             return Step::Done(error(
@@ -166,13 +219,43 @@ impl Plan {
                 "the request needs more rounds of RPCs than allowed",
             ));
         }
-        self.queue = read::calls_for(misses, self.config.batch);
+        self.queue = calls;
         self.send()
+    }
+
+    /// The command's RPC while it has not run (`Err`), then its answer.
+    /// Only commands that resolve in the device's model run; the model
+    /// holds only those the gateway maps (see [`crate::model::COMMANDS`]).
+    fn operate(&self, o: &Operate) -> Result<Answer, Call> {
+        let Some(model) = &self.model else {
+            return Ok(internal("no model"));
+        };
+        let known = model.schema().find(&o.command).is_some();
+        let call = match o.command.as_str() {
+            "Device.Reboot()" if known => Call::Reboot,
+            "Device.FactoryReset()" if known => Call::FactoryReset,
+            _ => {
+                return Ok(error(
+                    ErrorCode::InvalidPath.as_u32(),
+                    format!("{} is not a command this agent supports", o.command),
+                ))
+            }
+        };
+        if !self.operated {
+            return Err(call);
+        }
+        Ok(Answer::Resp(RespType::OperateResp(OperateResp {
+            operation_results: vec![usp::msg::operate_output(
+                o.command.clone(),
+                std::iter::empty::<(String, String)>(),
+            )],
+        })))
     }
 
     fn send(&mut self) -> Step {
         self.sent = std::mem::take(&mut self.queue);
-        Step::Send(self.sent.iter().map(body).collect())
+        let key = &self.key;
+        Step::Send(self.sent.iter().map(|c| body(c, key)).collect())
     }
 
     /// The outcomes of the RPCs of the last `Send`, in order.
@@ -191,9 +274,9 @@ impl Plan {
     }
 
     fn take(&mut self, call: Call, outcome: Outcome) {
-        let fail = |code: u32, string: &str| {
-            error(
-                fault::usp_code(code, false).as_u32(),
+        let refusal = |code: u32, string: &str, on_param: bool| {
+            Refusal::new(
+                fault::usp_code(code, on_param),
                 fault::message(code, string),
             )
         };
@@ -209,7 +292,10 @@ impl Plan {
             }
             (Call::Gpv(names), Outcome::Response(Body::GetParameterValuesResponse(r))) => {
                 if let Some(m) = &self.model {
-                    let got = r.parameter_list.iter().map(|p| (&*p.name, &*p.value.text));
+                    let got = r
+                        .parameter_list
+                        .iter()
+                        .map(|p| (&*p.name, &*p.value.text, p.value.ty));
                     self.cache.take_values(m.schema(), &names, got);
                 }
             }
@@ -232,12 +318,78 @@ impl Plan {
             (Call::Gpn { path, .. }, Outcome::Fault { code: 9005, .. }) => {
                 self.cache.take_absent(&path)
             }
-            (_, Outcome::Fault { code, string }) => self.done = Some(fail(code, &string)),
-            (_, Outcome::Response(b)) => {
+            (Call::Spv(list), Outcome::Response(Body::SetParameterValuesResponse(_))) => {
+                for (p, _, v) in &list {
+                    self.cache.put(p, v);
+                }
+                let applied = list.into_iter().map(|(p, _, v)| (p, v)).collect();
+                self.writes.applied.insert(applied);
+            }
+            (
+                Call::Spv(list),
+                Outcome::Fault {
+                    code,
+                    string,
+                    params,
+                },
+            ) => {
+                if params.is_empty() {
+                    // No cause named: the whole set failed as one.
+                    for (p, _, _) in &list {
+                        let r = refusal(code, &string, true);
+                        self.writes.refused.insert(p.clone(), r);
+                    }
+                }
+                for f in params {
+                    let r = refusal(f.code, &f.string, true);
+                    self.writes.refused.insert(f.name, r);
+                }
+            }
+            (Call::Add { table, ordinal }, Outcome::Response(Body::AddObjectResponse(r))) => {
+                self.writes
+                    .added
+                    .insert((table, ordinal), r.instance_number);
+            }
+            (Call::Add { table, ordinal }, Outcome::Fault { code, string, .. }) => {
+                let r = refusal(code, &string, false);
+                write::refuse_add(&mut self.writes, &table, ordinal, r);
+            }
+            (Call::Delete(path), Outcome::Response(Body::DeleteObjectResponse(_))) => {
+                self.writes.deleted.insert(path);
+            }
+            (Call::Delete(path), Outcome::Fault { code, string, .. }) => {
+                let r = refusal(code, &string, false);
+                self.writes.refused_objects.insert(path, r);
+            }
+            (Call::Reboot, Outcome::Response(Body::RebootResponse))
+            | (Call::FactoryReset, Outcome::Response(Body::FactoryResetResponse)) => {
+                self.operated = true
+            }
+            (Call::Reboot | Call::FactoryReset, Outcome::Fault { code, string, .. }) => {
+                let cmd = match &self.request {
+                    ReqType::Operate(o) => o.command.clone(),
+                    _ => String::new(),
+                };
+                let failure = usp::msg::operate_failure(
+                    cmd,
+                    ErrorCode::CommandFailure,
+                    fault::message(code, &string),
+                );
+                self.done = Some(Answer::Resp(RespType::OperateResp(OperateResp {
+                    operation_results: vec![failure],
+                })));
+            }
+            (_, Outcome::Fault { code, string, .. }) => {
                 self.done = Some(error(
-                    ErrorCode::InternalError.as_u32(),
-                    format!("the CPE answered with {}", b.method_name()),
+                    fault::usp_code(code, false).as_u32(),
+                    fault::message(code, &string),
                 ))
+            }
+            (_, Outcome::Response(b)) => {
+                self.done = Some(internal(&format!(
+                    "the CPE answered with {}",
+                    b.method_name()
+                )))
             }
         }
     }
@@ -257,3 +409,5 @@ impl Plan {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod write_tests;

@@ -8,18 +8,7 @@ use usp::path::{Path, PathKind, Segment};
 use usp::proto::usp::request::ReqType;
 
 use crate::cache::{Cache, Misses};
-
-/// One RPC of a read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    /// GetParameterNames("Device.", false): the device's model.
-    Discover,
-    Gpv(Vec<String>),
-    Gpn {
-        path: String,
-        next_level: bool,
-    },
-}
+use crate::calls::Call;
 
 /// Table misses beyond this are fetched as one listing of their common
 /// prefix rather than one GetParameterNames each.

@@ -2,10 +2,10 @@
 //! becomes a task driving its `interwork::Plan` through the ACS's RPC
 //! queue; the answer goes back to the northbound loop, which owns the
 //! agents. The RPCs of one plan step are queued together, so they share
-//! the device's session.
+//! the device's session. One device runs one plan at a time, in the order
+//! its requests came: a Get after a Set sees the Set.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,9 @@ use usp::ErrorCode;
 
 /// Plans under way at once; beyond it requests fail with 7005 at once.
 const MAX_PLANS: usize = 4096;
+/// Requests waiting behind a device's running plan, per device and in all.
+const MAX_WAITING_PER_DEVICE: usize = 64;
+const MAX_WAITING: usize = 65_536;
 /// Distinct device models kept (a fleet has a handful).
 const MAX_MODELS: usize = 256;
 
@@ -35,7 +38,10 @@ pub struct Finished {
 pub struct Interworker {
     acs: AcsHandle,
     done: mpsc::Sender<Finished>,
-    running: Arc<AtomicUsize>,
+    running: usize,
+    /// Devices with a plan running, and the requests waiting behind it.
+    busy: HashMap<String, VecDeque<(Remote, DeviceKey)>>,
+    waiting: usize,
     config: interwork::Config,
     /// How long each RPC may wait for the device's session.
     deadline: Duration,
@@ -48,7 +54,9 @@ impl Interworker {
         Interworker {
             acs,
             done,
-            running: Arc::new(AtomicUsize::new(0)),
+            running: 0,
+            busy: HashMap::new(),
+            waiting: 0,
             config: interwork::Config::default(),
             deadline,
             by_device: HashMap::new(),
@@ -56,28 +64,59 @@ impl Interworker {
         }
     }
 
-    /// Starts the plan for `remote` on `device`; `Err` carries the answer
-    /// when no plan can start.
-    pub fn start(&mut self, remote: Remote, device: DeviceKey) -> Result<(), Box<Finished>> {
-        if self.running.load(Ordering::Relaxed) >= MAX_PLANS {
-            let answer = error(
-                ErrorCode::ResourcesExceeded,
-                "too many requests to CPE under way",
-            );
-            return Err(Box::new(finished(remote, Some(answer), None)));
+    /// Runs the plan for `remote` on `device` once the device's earlier
+    /// requests are done; `Err` carries the answer when it cannot.
+    pub fn submit(&mut self, remote: Remote, device: DeviceKey) -> Result<(), Box<Finished>> {
+        let busy = |why: &str| {
+            let answer = error(ErrorCode::ResourcesExceeded, why);
+            Err(Box::new(finished(remote.clone(), Some(answer), None)))
+        };
+        if let Some(queue) = self.busy.get_mut(&remote.agent) {
+            if queue.len() >= MAX_WAITING_PER_DEVICE || self.waiting >= MAX_WAITING {
+                return busy("too many requests waiting for this CPE");
+            }
+            queue.push_back((remote, device));
+            self.waiting += 1;
+            return Ok(());
         }
+        if self.running >= MAX_PLANS {
+            return busy("too many requests to CPE under way");
+        }
+        self.busy.insert(remote.agent.clone(), VecDeque::new());
+        self.spawn(remote, device);
+        Ok(())
+    }
+
+    /// A plan of `agent` ended (its [`Finished`] was handled): the next
+    /// request of that device starts.
+    pub fn ended(&mut self, agent: &str) {
+        self.running = self.running.saturating_sub(1);
+        match self.busy.get_mut(agent).and_then(VecDeque::pop_front) {
+            Some((remote, device)) => {
+                self.waiting = self.waiting.saturating_sub(1);
+                self.spawn(remote, device);
+            }
+            None => {
+                self.busy.remove(agent);
+            }
+        }
+    }
+
+    fn spawn(&mut self, remote: Remote, device: DeviceKey) {
         let model = self.by_device.get(&remote.agent).cloned();
-        let plan = Plan::new(remote.request.clone(), model.clone(), self.config.clone());
+        let plan = Plan::new(
+            remote.request.clone(),
+            &remote.msg_id,
+            model.clone(),
+            self.config.clone(),
+        );
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
-        let running = self.running.clone();
-        running.fetch_add(1, Ordering::Relaxed);
+        self.running += 1;
         tokio::spawn(async move {
             let (answer, learned) = drive(plan, &acs, &device, deadline).await;
             let learned = learned.filter(|m| model.as_ref().is_none_or(|old| !Arc::ptr_eq(old, m)));
             let _ = done.send(finished(remote, Some(answer), learned)).await;
-            running.fetch_sub(1, Ordering::Relaxed);
         });
-        Ok(())
     }
 
     /// Keeps a model a plan learned, shared with every device that
@@ -149,7 +188,22 @@ fn outcome(r: Result<RpcOutcome, SubmitError>) -> Outcome {
     let failed = |code: u32, msg: String| Outcome::Failed { code, msg };
     match r {
         Ok(RpcOutcome::Response(b)) => Outcome::Response(b),
-        Ok(RpcOutcome::Fault { code, string }) => Outcome::Fault { code, string },
+        Ok(RpcOutcome::Fault {
+            code,
+            string,
+            params,
+        }) => Outcome::Fault {
+            code,
+            string,
+            params: params
+                .into_iter()
+                .map(|p| interwork::ParamFault {
+                    name: p.name,
+                    code: p.code,
+                    string: p.string,
+                })
+                .collect(),
+        },
         Ok(RpcOutcome::Expired) => failed(
             vendor::NO_ANSWER,
             "the CPE did not open a session in time".into(),

@@ -207,6 +207,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         if let Some(m) = f.model {
             cpe.learned(&f.remote.agent, m);
         }
+        cpe.ended(&f.remote.agent);
         let actions = self
             .agents
             .finish_remote(f.remote, f.answer, SystemTime::now());
@@ -297,7 +298,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                         product_class: product_class.to_owned(),
                         serial: serial.to_owned(),
                     };
-                    if let Err(f) = cpe.start(*r, device) {
+                    if let Err(f) = cpe.submit(*r, device) {
                         let now = SystemTime::now();
                         for a in self.agents.finish_remote(f.remote, f.answer, now) {
                             if let Action::Send { agent, to, record } = a {

@@ -9,14 +9,14 @@ use usp::proto::usp::{Get, GetInstances, GetSupportedDm};
 
 use super::*;
 
-fn cpe() -> DataModel {
+pub(super) fn cpe() -> DataModel {
     let profile = Profile::from_model_arg("tr181").unwrap().into_shared();
     DataModel::new(profile)
 }
 
 /// Runs `plan` against the simulator's model; returns the answer and the
 /// RPCs sent, one Vec per round.
-fn run(mut plan: Plan, cpe: &DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
+pub(super) fn run(mut plan: Plan, cpe: &mut DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
     let mut rounds = Vec::new();
     loop {
         match plan.poll() {
@@ -31,23 +31,48 @@ fn run(mut plan: Plan, cpe: &DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
     }
 }
 
-fn answer(cpe: &DataModel, rpc: &Body<'_>) -> Outcome {
+pub(super) fn answer(cpe: &mut DataModel, rpc: &Body<'_>) -> Outcome {
+    const KEY: &str = "Device.ManagementServer.ParameterKey";
     let b = match rpc {
         Body::GetParameterValues(r) => sim::rpc::get_parameter_values(cpe, r),
         Body::GetParameterNames(r) => sim::rpc::get_parameter_names(cpe, r),
+        Body::SetParameterValues(r) => sim::rpc::set_parameter_values(cpe, r, KEY).0,
+        Body::AddObject(r) => sim::rpc::add_object(cpe, r, KEY),
+        Body::DeleteObject(r) => sim::rpc::delete_object(cpe, r, KEY),
+        Body::Reboot(_) => Body::RebootResponse,
+        Body::FactoryReset => Body::FactoryResetResponse,
         other => panic!("unexpected {other:?}"),
     };
     match b {
         Body::Fault(f) => Outcome::Fault {
             code: f.fault_code().unwrap_or(0),
             string: String::new(),
+            params: f
+                .detail
+                .map(|d| {
+                    d.set_parameter_values_fault
+                        .iter()
+                        .map(|p| ParamFault {
+                            name: p.parameter_name.to_string(),
+                            code: p.fault_code,
+                            string: p.fault_string.to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         },
         b => Outcome::Response(b),
     }
 }
 
-fn model(cpe: &DataModel) -> Arc<DeviceModel> {
-    let discover = Plan::new(
+impl Plan {
+    fn new_test(req: ReqType, model: Option<Arc<DeviceModel>>, config: Config) -> Plan {
+        Plan::new(req, "msg-1", model, config)
+    }
+}
+
+pub(super) fn model(cpe: &mut DataModel) -> Arc<DeviceModel> {
+    let discover = Plan::new_test(
         get(&["Device.DeviceInfo.SerialNumber"], 0),
         None,
         Config::default(),
@@ -58,21 +83,21 @@ fn model(cpe: &DataModel) -> Arc<DeviceModel> {
     p.model().unwrap().clone()
 }
 
-fn get(paths: &[&str], max_depth: u32) -> ReqType {
+pub(super) fn get(paths: &[&str], max_depth: u32) -> ReqType {
     ReqType::Get(Get {
         param_paths: paths.iter().map(|p| (*p).to_owned()).collect(),
         max_depth,
     })
 }
 
-fn results(a: Answer) -> Vec<RequestedPathResult> {
+pub(super) fn results(a: Answer) -> Vec<RequestedPathResult> {
     match a {
         Answer::Resp(RespType::GetResp(r)) => r.req_path_results,
         other => panic!("not a GetResp: {other:?}"),
     }
 }
 
-fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
     r.resolved_path_results
         .iter()
         .find(|x| x.resolved_path == obj)
@@ -82,13 +107,13 @@ fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a st
 
 #[test]
 fn first_get_reads_the_model_then_the_value() {
-    let cpe = cpe();
-    let plan = Plan::new(
+    let mut cpe = cpe();
+    let plan = Plan::new_test(
         get(&["Device.DeviceInfo.SerialNumber"], 0),
         None,
         Config::default(),
     );
-    let (a, rounds) = run(plan, &cpe);
+    let (a, rounds) = run(plan, &mut cpe);
     assert_eq!(rounds.len(), 2, "{rounds:?}");
     assert!(
         matches!(&rounds[0][0], Body::GetParameterNames(n) if n.parameter_path == "Device." && !n.next_level)
@@ -103,10 +128,10 @@ fn first_get_reads_the_model_then_the_value() {
 
 #[test]
 fn an_object_get_is_one_partial_path_read() {
-    let cpe = cpe();
-    let m = model(&cpe);
-    let plan = Plan::new(get(&["Device.DeviceInfo."], 0), Some(m), Config::default());
-    let (a, rounds) = run(plan, &cpe);
+    let mut cpe = cpe();
+    let m = model(&mut cpe);
+    let plan = Plan::new_test(get(&["Device.DeviceInfo."], 0), Some(m), Config::default());
+    let (a, rounds) = run(plan, &mut cpe);
     assert_eq!(rounds.len(), 1, "{rounds:?}");
     let r = results(a);
     assert_eq!(
@@ -119,13 +144,13 @@ fn an_object_get_is_one_partial_path_read() {
 
 #[test]
 fn wildcards_list_instances_then_read_them() {
-    let cpe = cpe();
-    let plan = Plan::new(
+    let mut cpe = cpe();
+    let plan = Plan::new_test(
         get(&["Device.WiFi.SSID.*.SSID"], 0),
-        Some(model(&cpe)),
+        Some(model(&mut cpe)),
         Config::default(),
     );
-    let (a, rounds) = run(plan, &cpe);
+    let (a, rounds) = run(plan, &mut cpe);
     assert_eq!(rounds.len(), 2, "{rounds:?}");
     assert!(
         matches!(&rounds[0][0], Body::GetParameterNames(n) if n.parameter_path == "Device.WiFi.SSID." && n.next_level)
@@ -146,7 +171,10 @@ fn a_search_reads_keys_then_targets() {
     let mut cpe = cpe();
     assert!(cpe.set("Device.WiFi.SSID.2.Enable", "false"));
     let req = get(&["Device.WiFi.SSID.[Enable==true].SSID"], 0);
-    let (a, rounds) = run(Plan::new(req, Some(model(&cpe)), Config::default()), &cpe);
+    let (a, rounds) = run(
+        Plan::new_test(req, Some(model(&mut cpe)), Config::default()),
+        &mut cpe,
+    );
     let r = results(a);
     assert_eq!(r[0].err_code, 0, "{r:?}");
     assert_eq!(
@@ -160,9 +188,12 @@ fn a_search_reads_keys_then_targets() {
 
 #[test]
 fn paths_outside_the_device_model_are_7026_without_rpcs() {
-    let cpe = cpe();
+    let mut cpe = cpe();
     let req = get(&["Device.NoSuchThing.X", "Device.DeviceInfo.ModelName"], 0);
-    let (a, _) = run(Plan::new(req, Some(model(&cpe)), Config::default()), &cpe);
+    let (a, _) = run(
+        Plan::new_test(req, Some(model(&mut cpe)), Config::default()),
+        &mut cpe,
+    );
     let r = results(a);
     assert_eq!(r[0].err_code, 7026);
     assert_eq!(
@@ -173,7 +204,7 @@ fn paths_outside_the_device_model_are_7026_without_rpcs() {
 
 #[test]
 fn a_bad_name_in_a_batch_is_found_by_halving() {
-    let cpe = cpe();
+    let mut cpe = cpe();
     // The model says the parameter exists; the CPE then denies it.
     let mut names: Vec<(String, bool)> = cpe
         .under("Device.")
@@ -189,7 +220,7 @@ fn a_bad_name_in_a_batch_is_found_by_halving() {
         ],
         0,
     );
-    let (a, rounds) = run(Plan::new(req, Some(m), Config::default()), &cpe);
+    let (a, rounds) = run(Plan::new_test(req, Some(m), Config::default()), &mut cpe);
     assert!(rounds.len() >= 2);
     let r = results(a);
     assert_eq!(
@@ -207,7 +238,7 @@ fn a_bad_name_in_a_batch_is_found_by_halving() {
 
 #[test]
 fn no_answer_from_the_cpe_is_an_error() {
-    let mut plan = Plan::new(get(&["Device.DeviceInfo."], 0), None, Config::default());
+    let mut plan = Plan::new_test(get(&["Device.DeviceInfo."], 0), None, Config::default());
     let Step::Send(rpcs) = plan.poll() else {
         panic!()
     };
@@ -224,16 +255,17 @@ fn no_answer_from_the_cpe_is_an_error() {
 
 #[test]
 fn other_faults_end_the_request_with_their_usp_code() {
-    let cpe = cpe();
-    let mut plan = Plan::new(
+    let mut cpe = cpe();
+    let mut plan = Plan::new_test(
         get(&["Device.DeviceInfo."], 0),
-        Some(model(&cpe)),
+        Some(model(&mut cpe)),
         Config::default(),
     );
     let Step::Send(_) = plan.poll() else { panic!() };
     plan.feed(vec![Outcome::Fault {
         code: 9002,
         string: "busy".into(),
+        params: vec![],
     }]);
     match plan.poll() {
         Step::Done(Answer::Error(e)) => {
@@ -246,13 +278,16 @@ fn other_faults_end_the_request_with_their_usp_code() {
 
 #[test]
 fn get_instances_and_supported_dm() {
-    let cpe = cpe();
-    let m = model(&cpe);
+    let mut cpe = cpe();
+    let m = model(&mut cpe);
     let req = ReqType::GetInstances(GetInstances {
         obj_paths: vec!["Device.WiFi.SSID.".into()],
         first_level_only: true,
     });
-    let (a, _) = run(Plan::new(req, Some(m.clone()), Config::default()), &cpe);
+    let (a, _) = run(
+        Plan::new_test(req, Some(m.clone()), Config::default()),
+        &mut cpe,
+    );
     let Answer::Resp(RespType::GetInstancesResp(r)) = a else {
         panic!("{a:?}")
     };
@@ -271,7 +306,7 @@ fn get_instances_and_supported_dm() {
         return_params: true,
         return_unique_key_sets: true,
     });
-    let (a, rounds) = run(Plan::new(req, Some(m), Config::default()), &cpe);
+    let (a, rounds) = run(Plan::new_test(req, Some(m), Config::default()), &mut cpe);
     assert!(rounds.is_empty());
     let Answer::Resp(RespType::GetSupportedDmResp(r)) = a else {
         panic!("{a:?}")
@@ -298,7 +333,10 @@ fn booleans_read_as_usp_writes_them() {
     let mut cpe = cpe();
     assert!(cpe.set_untracked("Device.WiFi.SSID.1.Enable", "1"));
     let req = get(&["Device.WiFi.SSID.1.Enable"], 0);
-    let (a, _) = run(Plan::new(req, Some(model(&cpe)), Config::default()), &cpe);
+    let (a, _) = run(
+        Plan::new_test(req, Some(model(&mut cpe)), Config::default()),
+        &mut cpe,
+    );
     assert_eq!(
         param(&results(a)[0], "Device.WiFi.SSID.1.", "Enable"),
         Some("true")

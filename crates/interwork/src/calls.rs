@@ -1,0 +1,95 @@
+//! The RPCs a plan asks for, and their CWMP bodies.
+
+use std::borrow::Cow;
+
+use cwmp::{
+    AddObject, Body, DeleteObject, GetParameterNames, GetParameterValues, ParameterValue, Reboot,
+    SetParameterValues, Value, ValueType,
+};
+
+use crate::model::ROOT;
+
+/// One RPC of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    /// GetParameterNames("Device.", false): the device's model.
+    Discover,
+    Gpv(Vec<String>),
+    Gpn {
+        path: String,
+        next_level: bool,
+    },
+    /// One atomic SetParameterValues: (name, type, value).
+    Spv(Vec<(String, ValueType, String)>),
+    /// AddObject on a table (`Device.NAT.PortMapping.`); `ordinal` tells
+    /// apart several adds to one table in one request.
+    Add {
+        table: String,
+        ordinal: usize,
+    },
+    /// DeleteObject of an instance (`Device.NAT.PortMapping.3.`).
+    Delete(String),
+    Reboot,
+    FactoryReset,
+}
+
+/// The CWMP body of `call`; `key` is the ParameterKey or CommandKey.
+pub fn body(call: &Call, key: &str) -> Body<'static> {
+    let owned = |s: &str| Cow::Owned(s.to_owned());
+    match call {
+        Call::Discover => Body::GetParameterNames(GetParameterNames {
+            parameter_path: Cow::Borrowed(ROOT),
+            next_level: false,
+        }),
+        Call::Gpv(names) => Body::GetParameterValues(GetParameterValues {
+            parameter_names: names.iter().map(|n| owned(n)).collect(),
+        }),
+        Call::Gpn { path, next_level } => Body::GetParameterNames(GetParameterNames {
+            parameter_path: owned(path),
+            next_level: *next_level,
+        }),
+        Call::Spv(list) => Body::SetParameterValues(SetParameterValues {
+            parameter_list: list
+                .iter()
+                .map(|(n, ty, v)| ParameterValue::new(owned(n), Value::new(*ty, owned(v))))
+                .collect(),
+            parameter_key: owned(key),
+        }),
+        Call::Add { table, .. } => Body::AddObject(AddObject {
+            object_name: owned(table),
+            parameter_key: owned(key),
+        }),
+        Call::Delete(path) => Body::DeleteObject(DeleteObject {
+            object_name: owned(path),
+            parameter_key: owned(key),
+        }),
+        Call::Reboot => Body::Reboot(Reboot {
+            command_key: owned(key),
+        }),
+        Call::FactoryReset => Body::FactoryReset,
+    }
+}
+
+/// A ParameterKey or CommandKey from a USP msg_id: CWMP allows 32
+/// characters, and the key lets an operator tie the CPE's change to the
+/// controller's request.
+pub fn key_of(msg_id: &str) -> String {
+    let mut end = msg_id.len().min(32);
+    while !msg_id.is_char_boundary(end) {
+        end -= 1;
+    }
+    msg_id[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_fit_cwmp() {
+        assert_eq!(key_of("abc"), "abc");
+        assert_eq!(key_of(&"x".repeat(40)).len(), 32);
+        let multibyte = format!("{}é", "a".repeat(31));
+        assert_eq!(key_of(&multibyte), "a".repeat(31));
+    }
+}
