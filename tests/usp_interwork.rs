@@ -242,3 +242,55 @@ async fn a_controller_writes_adds_deletes_and_reboots_the_cpe() {
         support::sim::completed(s) >= before + 2
     });
 }
+
+/// One CPE with `faults` (simulator flags) and a WebSocket session to its
+/// agent.
+async fn faulty_cpe(gw: &Gateway, prefix: &str, faults: &[&str]) -> (Sim, Ws, String) {
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let mut args = vec![
+        "--count",
+        "1",
+        "--interval",
+        "300",
+        "--serial-prefix",
+        prefix,
+    ];
+    args.extend_from_slice(faults);
+    let sim = Sim::start(&acs, &args);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let agent = format!("os::00D09E-{prefix}000000");
+    let mut ws = connect(&agent_url(gw, &agent)).await.unwrap();
+    let _connect_record = next_record_from(&mut ws, &agent).await;
+    (sim, ws, agent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpe_failures_become_the_documented_usp_errors() {
+    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let get = usp::msg::get("g", ["Device.DeviceInfo.ModelName"], 0);
+
+    // A CWMP fault maps to its USP code and keeps the CPE's code in the
+    // message.
+    let (_sim, mut ws, agent) =
+        faulty_cpe(&gw, "FLT", &["--fault-rpc", "GetParameterValues=9002"]).await;
+    let answer = request_to(&mut ws, &agent, &get).await;
+    let err = answer.error().unwrap_or_else(|| panic!("{answer:?}"));
+    assert_eq!(err.err_code, 7003, "{err:?}");
+    assert!(err.err_msg.contains("9002"), "{err:?}");
+
+    // A CPE refusing connection requests: 7800 within the deadline.
+    let (_sim, mut ws, agent) = faulty_cpe(&gw, "REF", &["--refuse-cr"]).await;
+    let asked = Instant::now();
+    let answer = request_to(&mut ws, &agent, &get).await;
+    assert_eq!(answer.error().map(|e| e.err_code), Some(7800), "{answer:?}");
+    assert!(asked.elapsed() < Duration::from_secs(10));
+
+    // A CPE that hangs up instead of answering (its second RPC of each
+    // session: the first provisions it, or reads its model): 7801, never
+    // a hang.
+    let (_sim, mut ws, agent) = faulty_cpe(&gw, "DRP", &["--fault-drop-after-rpc", "1"]).await;
+    let answer = request_to(&mut ws, &agent, &get).await;
+    assert_eq!(answer.error().map(|e| e.err_code), Some(7801), "{answer:?}");
+}

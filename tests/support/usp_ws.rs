@@ -42,6 +42,11 @@ pub async fn connect(url: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Er
 /// The next binary message, checked by rusp-lib: a Record from the agent
 /// to us. Returns it with its Msg (None for a Connect record).
 pub async fn next_record(ws: &mut Ws) -> (RecordType, Option<usp::Msg>) {
+    next_record_from(ws, AGENT).await
+}
+
+/// [`next_record`] from another agent than [`AGENT`].
+pub async fn next_record_from(ws: &mut Ws, agent: &str) -> (RecordType, Option<usp::Msg>) {
     let bytes = tokio::time::timeout(WAIT, async {
         loop {
             match ws.next().await.expect("session open").expect("frame") {
@@ -56,7 +61,7 @@ pub async fn next_record(ws: &mut Ws) -> (RecordType, Option<usp::Msg>) {
     let theirs = try_decode_record(&bytes).expect("rusp-lib decodes the Record");
     assert_eq!(
         (theirs.from_id.as_str(), theirs.to_id.as_str()),
-        (AGENT, CONTROLLER)
+        (agent, CONTROLLER)
     );
     if let RecordType::no_session_context(n) = &theirs.record_type {
         let m = try_decode_msg(&n.payload).expect("rusp-lib decodes the Msg");
@@ -68,12 +73,17 @@ pub async fn next_record(ws: &mut Ws) -> (RecordType, Option<usp::Msg>) {
 }
 
 pub async fn request(ws: &mut Ws, msg: &usp::Msg) -> usp::Msg {
-    let record = usp::record::no_session_context(AGENT, CONTROLLER, msg);
+    request_to(ws, AGENT, msg).await
+}
+
+/// [`request`] to another agent than [`AGENT`].
+pub async fn request_to(ws: &mut Ws, agent: &str, msg: &usp::Msg) -> usp::Msg {
+    let record = usp::record::no_session_context(agent, CONTROLLER, msg);
     ws.send(Message::Binary(usp::encode_record(&record).into()))
         .await
         .unwrap();
     loop {
-        if let (_, Some(answer)) = next_record(ws).await {
+        if let (_, Some(answer)) = next_record_from(ws, agent).await {
             assert_eq!(answer.msg_id(), msg.msg_id());
             return answer;
         }
