@@ -148,6 +148,18 @@ pub struct NorthArgs {
           value_parser = clap::value_parser!(u32).range(1..=65535),
           env = "CWMP2USP_NOTIF_RETRY_MIN_WAIT")]
     pub notif_retry_min_wait: u32,
+    /// Seconds a USP request on the CPE's own model waits for each CWMP
+    /// RPC to be sent (the CPE woken, its session open); past it the
+    /// controller gets vendor error 7801, well before its own timeout.
+    #[arg(long, default_value_t = 8, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600),
+          env = "CWMP2USP_CPE_REQUEST_TIMEOUT")]
+    pub cpe_request_timeout: u64,
+    /// Parameter names per GetParameterValues a USP Get becomes.
+    #[arg(long, default_value_t = 32, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1024),
+          env = "CWMP2USP_GPV_BATCH")]
+    pub gpv_batch: u64,
 }
 
 /// The WebSocket server's address, or none.

@@ -50,14 +50,19 @@ pub struct Interworker {
 }
 
 impl Interworker {
-    pub fn new(acs: AcsHandle, done: mpsc::Sender<Finished>, deadline: Duration) -> Interworker {
+    pub fn new(
+        acs: AcsHandle,
+        done: mpsc::Sender<Finished>,
+        config: interwork::Config,
+        deadline: Duration,
+    ) -> Interworker {
         Interworker {
             acs,
             done,
             running: 0,
             busy: HashMap::new(),
             waiting: 0,
-            config: interwork::Config::default(),
+            config,
             deadline,
             by_device: HashMap::new(),
             by_fingerprint: HashMap::new(),

@@ -24,9 +24,7 @@ pub use plan::{plan, NorthPlan};
 
 use self::cpe::{Finished, Interworker};
 
-/// How long an RPC for a USP request may wait for the CPE's session:
-/// controllers give up after ~10 s, so fail with a clear error before.
-const CPE_RPC_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
+
 
 /// Records and link events waiting for the agent logic.
 const INBOUND_QUEUE: usize = 4096;
@@ -91,6 +89,7 @@ pub struct North<S> {
     store: S,
     inbound: mpsc::Receiver<Inbound>,
     onboard_request: bool,
+    interwork: (::interwork::Config, std::time::Duration),
     jitter: Jitter,
 }
 
@@ -167,6 +166,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             store,
             inbound,
             onboard_request: plan.onboard_request,
+            interwork: (plan.interwork, plan.cpe_deadline),
             jitter: Jitter::new(),
         })
     }
@@ -176,7 +176,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     pub async fn run(mut self, mut devices: mpsc::Receiver<acs::Event>, acs: acs::AcsHandle) {
         let mut devices_open = true;
         let (done_tx, mut done) = mpsc::channel(INBOUND_QUEUE);
-        let mut cpe = Interworker::new(acs, done_tx, CPE_RPC_DEADLINE);
+        let (config, deadline) = self.interwork.clone();
+        let mut cpe = Interworker::new(acs, done_tx, config, deadline);
         loop {
             let timer = self.agents.poll_timeout();
             // Unused when there is no deadline, but select! builds it anyway.

@@ -24,6 +24,10 @@ pub struct NorthPlan {
     /// Controllers our agents dial themselves: (endpoint ID, URL).
     pub(super) ws_clients: Vec<(String, String)>,
     pub(super) onboard_request: bool,
+    /// How USP requests on the CPE's model become CWMP RPCs.
+    pub(super) interwork: interwork::Config,
+    /// How long each of their RPCs may wait to be sent.
+    pub(super) cpe_deadline: std::time::Duration,
 }
 
 pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
@@ -144,6 +148,11 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
         stomp,
         ws_clients,
         onboard_request: args.onboard_request,
+        interwork: interwork::Config {
+            batch: usize::try_from(args.gpv_batch).unwrap_or(32),
+            ..interwork::Config::default()
+        },
+        cpe_deadline: std::time::Duration::from_secs(args.cpe_request_timeout),
     })
 }
 
