@@ -288,9 +288,42 @@ async fn cpe_failures_become_the_documented_usp_errors() {
     assert!(asked.elapsed() < Duration::from_secs(10));
 
     // A CPE that hangs up instead of answering (its second RPC of each
-    // session: the first provisions it, or reads its model): 7801, never
-    // a hang.
-    let (_sim, mut ws, agent) = faulty_cpe(&gw, "DRP", &["--fault-drop-after-rpc", "1"]).await;
+    // session: the first provisions it, or reads its model, as no CPE of
+    // its product has been asked before): 7801, never a hang.
+    let (_sim, mut ws, agent) = faulty_cpe(
+        &gw,
+        "DRP",
+        &["--fault-drop-after-rpc", "1", "--product-class", "Other"],
+    )
+    .await;
     let answer = request_to(&mut ws, &agent, &get).await;
     assert_eq!(answer.error().map(|e| e.err_code), Some(7801), "{answer:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_model_is_read_once_per_firmware() {
+    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--count", "2", "--interval", "300"]);
+    sim.wait_for("both boot sessions", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(2)
+    });
+    let rpcs = |sim: &Sim| sim.stats()["rpcs"].as_u64().unwrap();
+    let get = usp::msg::get("g", ["Device.DeviceInfo.ModelName"], 0);
+    let mut per_cpe = Vec::new();
+    for agent in [AGENT, "os::00D09E-SIM000001"] {
+        let mut ws = connect(&agent_url(&gw, agent)).await.unwrap();
+        let _connect_record = next_record_from(&mut ws, agent).await;
+        let (before, sessions) = (rpcs(&sim), support::sim::completed(&sim.stats()));
+        let answer = request_to(&mut ws, agent, &get).await;
+        assert_eq!(get_values(&answer)[0].2, "HGW-4200");
+        // The simulator counts a session's RPCs when it ends.
+        sim.wait_for("the session to end", WAIT, |s| {
+            support::sim::completed(s) > sessions
+        });
+        per_cpe.push(rpcs(&sim) - before);
+    }
+    // The first CPE is asked for its names and the value; the second, of
+    // the same ProductClass and SoftwareVersion, only for the value.
+    assert_eq!(per_cpe, [2, 1]);
 }

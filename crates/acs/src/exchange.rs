@@ -136,6 +136,10 @@ pub enum Event {
         device: DeviceKey,
         events: Vec<String>,
         replay: bool,
+        /// DeviceInfo.SoftwareVersion as last informed ("" if never):
+        /// with the key's OUI and ProductClass it names the device's
+        /// data model.
+        software_version: String,
     },
     /// An RPC is queued for a device with no open session.
     ConnectionRequestNeeded(DeviceKey),

@@ -94,6 +94,12 @@ impl<S: Store> Engine<S> {
                 .map(|e| e.event_code.to_string())
                 .collect(),
             replay,
+            software_version: record
+                .params
+                .iter()
+                .find(|(n, _)| n.ends_with(".DeviceInfo.SoftwareVersion"))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
         };
         let ticket = self.stage(record, sid, vec![informed]);
         let mut answer = Envelope::new(

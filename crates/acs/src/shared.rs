@@ -95,6 +95,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
                     device,
                     events,
                     replay,
+                    ..
                 } => {
                     c.informs.fetch_add(1, Ordering::Relaxed);
                     // A session that ended before its Inform was durable

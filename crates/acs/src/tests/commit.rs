@@ -93,6 +93,7 @@ fn a_failed_commit_forgets_the_session_and_the_cpe_can_retry() {
         device: key("SN1"),
         events: vec!["1 BOOT".into()],
         replay: false,
+        software_version: String::new(),
     }));
 }
 

@@ -138,6 +138,7 @@ fn a_replayed_inform_is_marked_and_changes_nothing() {
         device: key("SN1"),
         events: vec!["1 BOOT".into()],
         replay: true,
+        software_version: String::new(),
     }));
     let after = e.device(&key("SN1")).unwrap().unwrap();
     assert_eq!(after.last_inform, 5 * SEC);

@@ -149,6 +149,7 @@ fn inform_then_empty_post_is_a_whole_session() {
                 device: key("SN1"),
                 events: vec!["1 BOOT".into()],
                 replay: false,
+                software_version: String::new(),
             },
             crate::Event::SessionEnded {
                 device: key("SN1"),

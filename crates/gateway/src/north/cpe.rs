@@ -47,7 +47,15 @@ pub struct Interworker {
     deadline: Duration,
     by_device: HashMap<String, Arc<DeviceModel>>,
     by_fingerprint: HashMap<u64, Arc<DeviceModel>>,
+    /// Models by (OUI, ProductClass, SoftwareVersion): a CPE of a known
+    /// product and firmware needs no GetParameterNames of its own.
+    by_product: HashMap<ModelKey, Arc<DeviceModel>>,
+    /// The product and firmware each device last informed.
+    product_of: HashMap<String, ModelKey>,
 }
+
+/// (OUI, ProductClass, SoftwareVersion).
+type ModelKey = (String, String, String);
 
 impl Interworker {
     pub fn new(
@@ -66,6 +74,8 @@ impl Interworker {
             deadline,
             by_device: HashMap::new(),
             by_fingerprint: HashMap::new(),
+            by_product: HashMap::new(),
+            product_of: HashMap::new(),
         }
     }
 
@@ -108,7 +118,10 @@ impl Interworker {
     }
 
     fn spawn(&mut self, remote: Remote, device: DeviceKey) {
-        let model = self.by_device.get(&remote.agent).cloned();
+        let model = self.by_device.get(&remote.agent).cloned().or_else(|| {
+            let product = self.product_of.get(&remote.agent)?;
+            self.by_product.get(product).cloned()
+        });
         let plan = Plan::new(
             remote.request.clone(),
             &remote.msg_id,
@@ -125,7 +138,8 @@ impl Interworker {
     }
 
     /// Keeps a model a plan learned, shared with every device that
-    /// reported the same names.
+    /// reported the same names and with every device of the same product
+    /// and firmware.
     pub fn learned(&mut self, agent: &str, model: Arc<DeviceModel>) {
         let shared = match self.by_fingerprint.get(&model.fingerprint()) {
             Some(m) => m.clone(),
@@ -136,12 +150,35 @@ impl Interworker {
             }
             None => model,
         };
+        if let Some(key) = self.product_of.get(agent) {
+            if self.by_product.len() < MAX_MODELS || self.by_product.contains_key(key) {
+                self.by_product.insert(key.clone(), shared.clone());
+            }
+        }
         self.by_device.insert(agent.to_owned(), shared);
     }
 
-    /// The device may have a new model (new firmware, factory reset).
-    pub fn forget(&mut self, agent: &str) {
-        self.by_device.remove(agent);
+    /// A device informed: a new firmware (or a reset, when the firmware
+    /// is not known) may bring a different model.
+    pub fn informed(&mut self, agent: &str, key: ModelKey, events: &[String]) {
+        let rebooted = events.iter().any(|e| e == "0 BOOTSTRAP" || e == "1 BOOT");
+        if key.2.is_empty() {
+            self.product_of.remove(agent);
+            if rebooted {
+                self.by_device.remove(agent);
+            }
+            return;
+        }
+        match self.by_product.get(&key) {
+            Some(m) => {
+                self.by_device.insert(agent.to_owned(), m.clone());
+            }
+            None if self.product_of.get(agent) != Some(&key) || rebooted => {
+                self.by_device.remove(agent);
+            }
+            None => {}
+        }
+        self.product_of.insert(agent.to_owned(), key);
     }
 }
 

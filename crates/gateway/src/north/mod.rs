@@ -24,8 +24,6 @@ pub use plan::{plan, NorthPlan};
 
 use self::cpe::{Finished, Interworker};
 
-
-
 /// Records and link events waiting for the agent logic.
 const INBOUND_QUEUE: usize = 4096;
 /// Resource path of every agent on the WebSocket server.
@@ -216,21 +214,32 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     }
 
     async fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) {
-        let acs::Event::Informed { device, events, .. } = ev else {
+        let acs::Event::Informed {
+            device,
+            events,
+            software_version,
+            ..
+        } = ev
+        else {
             return;
         };
-        // New firmware or a reset may bring a different model.
-        if events.iter().any(|e| e == "0 BOOTSTRAP" || e == "1 BOOT") {
-            cpe.forget(&device.endpoint_id());
-        }
+        let product = (
+            device.oui.clone(),
+            device.product_class.clone(),
+            software_version,
+        );
         let before = self.agents.len();
-        match self.agents.add(
+        let added = self.agents.add(
             &device.oui,
             &device.product_class,
             &device.serial,
             self.scheme,
             SystemTime::now(),
-        ) {
+        );
+        if let Ok(eid) = &added {
+            cpe.informed(eid, product, &events);
+        }
+        match added {
             Ok(eid) if self.agents.len() > before => {
                 info!(agent = %eid, "USP agent up");
                 self.mtps.bring_up(&eid);
