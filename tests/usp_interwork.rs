@@ -327,3 +327,38 @@ async fn a_product_model_is_read_once_per_firmware() {
     // the same ProductClass and SoftwareVersion, only for the value.
     assert_eq!(per_cpe, [2, 1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_static_values_are_served_from_cache_within_their_max_age() {
+    let gw = Gateway::start(&[
+        "--cwmp-auth",
+        "none",
+        "--get-max-age",
+        "Device.DeviceInfo.ModelName=3600",
+    ]);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+    let model = usp::msg::get("g1", ["Device.DeviceInfo.ModelName"], 0);
+    assert_eq!(get_values(&request(&mut ws, &model).await)[0].2, "HGW-4200");
+    let sessions = sim.wait_for("the first read's session", WAIT, |s| {
+        support::sim::completed(s) >= 2
+    });
+    let sessions = support::sim::completed(&sessions);
+
+    // Served from what was read, without waking the CPE...
+    let again = usp::msg::get("g2", ["Device.DeviceInfo.ModelName"], 0);
+    assert_eq!(get_values(&request(&mut ws, &again).await)[0].2, "HGW-4200");
+    // ...while anything not listed is read live.
+    let serial = usp::msg::get("g3", ["Device.DeviceInfo.SerialNumber"], 0);
+    assert_eq!(get_values(&request(&mut ws, &serial).await).len(), 1);
+    sim.wait_for("the live read's session", WAIT, |s| {
+        support::sim::completed(s) > sessions
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(support::sim::completed(&sim.stats()), sessions + 1);
+}

@@ -160,6 +160,27 @@ pub struct NorthArgs {
           value_parser = clap::value_parser!(u64).range(1..=1024),
           env = "CWMP2USP_GPV_BATCH")]
     pub gpv_batch: u64,
+    /// A parameter (or, ending in `.`, a subtree) whose values a Get may
+    /// answer from what was read from the CPE less than SECONDS ago, in
+    /// `{i}` form (`Device.DeviceInfo.ModelName=86400`,
+    /// `Device.DeviceInfo.=3600`). Repeatable; `;` between several in the
+    /// environment. Everything else is read live.
+    #[arg(long, value_name = "PATH=SECONDS", value_parser = parse_max_age,
+          env = "CWMP2USP_GET_MAX_AGE", value_delimiter = ';')]
+    pub get_max_age: Vec<(String, u64)>,
+}
+
+fn parse_max_age(s: &str) -> Result<(String, u64), String> {
+    let (path, secs) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("{s:?}: expected PATH=SECONDS"))?;
+    if !path.starts_with("Device.") || path.contains('*') {
+        return Err(format!("{path:?}: expected a Device. path in {{i}} form"));
+    }
+    let secs = secs
+        .parse::<u64>()
+        .map_err(|_| format!("{secs:?}: expected whole seconds"))?;
+    Ok((path.to_owned(), secs))
 }
 
 /// The WebSocket server's address, or none.
@@ -198,6 +219,17 @@ mod tests {
                 .reach,
             Reach::WebSocket("wss://ctl.example:443/usp".into())
         );
+    }
+
+    #[test]
+    fn max_ages_are_paths_with_seconds() {
+        assert_eq!(
+            parse_max_age("Device.DeviceInfo.=3600").unwrap(),
+            ("Device.DeviceInfo.".to_owned(), 3600)
+        );
+        for bad in ["Device.X", "Foo.X=1", "Device.X=soon", "Device.A.*.B=1"] {
+            assert!(parse_max_age(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct Cache {
     tables: HashMap<String, BTreeSet<u32>>,
     /// The CWMP type each value came with.
     types: HashMap<String, ValueType>,
+    /// Values given to the plan rather than read by it.
+    remembered: HashSet<String>,
     /// Tables whose instance list is complete (GetParameterNames on them).
     complete: HashSet<String>,
     /// Object prefixes whose every value was read.
@@ -156,6 +158,33 @@ impl Cache {
     /// The misses of the engine runs since the last call.
     pub fn take_misses(&self) -> Misses {
         std::mem::take(&mut *self.misses.borrow_mut())
+    }
+
+    /// A value read from this CPE earlier and still fresh enough to serve.
+    pub fn remember(&mut self, path: String, value: String, ty: ValueType) {
+        self.types.insert(path.clone(), ty);
+        self.remembered.insert(path.clone());
+        self.values.insert(path, Some(value));
+    }
+
+    /// Whether the value of `path` is known, present or not.
+    pub fn knows(&self, path: &str) -> bool {
+        self.values.contains_key(path)
+    }
+
+    /// Values this plan read from the CPE (or wrote to it), with types.
+    pub fn read_values(&self) -> impl Iterator<Item = (&str, &str, ValueType)> + '_ {
+        self.values.iter().filter_map(|(p, v)| {
+            let v = v.as_deref()?;
+            if self.remembered.contains(p) {
+                return None;
+            }
+            Some((
+                p.as_str(),
+                v,
+                self.types.get(p).copied().unwrap_or_default(),
+            ))
+        })
     }
 
     /// A value the CPE now holds because we wrote it.

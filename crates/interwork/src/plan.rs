@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use agent::dm::{self, Answer, Refusal};
-use cwmp::Body;
+use cwmp::{Body, ValueType};
 use usp::proto::usp::request::ReqType;
 use usp::proto::usp::response::RespType;
 use usp::proto::usp::{Error, Operate, OperateResp};
@@ -144,6 +144,23 @@ impl Plan {
         self.model.as_ref()
     }
 
+    /// Values read from this CPE before, fresh enough to answer a Get
+    /// without asking again (the caller decides what is fresh). Ignored by
+    /// every other request: writes and commands never act on cached state.
+    pub fn remember(&mut self, values: impl IntoIterator<Item = (String, String, ValueType)>) {
+        if matches!(self.request, ReqType::Get(_)) {
+            for (p, v, t) in values {
+                self.cache.remember(p, v, t);
+            }
+        }
+    }
+
+    /// Values this plan read from the CPE or wrote to it, for the caller to
+    /// keep.
+    pub fn read_values(&self) -> impl Iterator<Item = (&str, &str, ValueType)> + '_ {
+        self.cache.read_values()
+    }
+
     /// The next step. After a `Send`, call [`Plan::feed`] before polling
     /// again.
     pub fn poll(&mut self) -> Step {
@@ -162,7 +179,8 @@ impl Plan {
         };
         if !self.started {
             self.started = true;
-            self.queue = read::prefetch(&self.request, self.config.batch);
+            let cache = &self.cache;
+            self.queue = read::prefetch(&self.request, self.config.batch, &|p| cache.knows(p));
         }
         if !self.queue.is_empty() {
             return self.send();

@@ -20,7 +20,8 @@ const WHOLE_OBJECT: usize = 4;
 /// reference) is read directly, objects by partial path, so the common
 /// Get costs one GetParameterValues. A depth-limited Get of an object is
 /// left to the misses, as a partial path would read the whole subtree.
-pub fn prefetch(req: &ReqType, batch: usize) -> Vec<Call> {
+/// Values the cache already `knows` are not read again.
+pub fn prefetch(req: &ReqType, batch: usize, knows: &dyn Fn(&str) -> bool) -> Vec<Call> {
     let ReqType::Get(g) = req else {
         return Vec::new();
     };
@@ -35,6 +36,7 @@ pub fn prefetch(req: &ReqType, batch: usize) -> Vec<Call> {
         })
         .filter(|(_, p)| p.kind == PathKind::Parameter || g.max_depth == 0)
         .filter(|(_, p)| p.segments.len() > 1)
+        .filter(|(s, _)| !knows(s))
         .map(|(s, _)| s.clone())
         .collect();
     gpv_calls(names, batch)

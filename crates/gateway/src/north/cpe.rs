@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use acs::{AcsHandle, RpcOutcome, SubmitError};
 use agent::dm::Answer;
@@ -16,6 +16,8 @@ use interwork::fault::vendor;
 use interwork::{DeviceModel, Outcome, Plan, Step};
 use store::DeviceKey;
 use tokio::sync::mpsc;
+
+use super::fresh::{max_age, Fresh, Rules};
 use usp::proto::usp::request::ReqType;
 use usp::ErrorCode;
 
@@ -33,6 +35,8 @@ pub struct Finished {
     pub answer: Option<Answer>,
     /// The device's model, when this plan learned it.
     pub model: Option<Arc<DeviceModel>>,
+    /// Values read that `--get-max-age` lets later Gets reuse.
+    pub fresh: Vec<(String, String, cwmp::ValueType)>,
 }
 
 pub struct Interworker {
@@ -52,6 +56,7 @@ pub struct Interworker {
     by_product: HashMap<ModelKey, Arc<DeviceModel>>,
     /// The product and firmware each device last informed.
     product_of: HashMap<String, ModelKey>,
+    fresh: Fresh,
 }
 
 /// (OUI, ProductClass, SoftwareVersion).
@@ -63,6 +68,7 @@ impl Interworker {
         done: mpsc::Sender<Finished>,
         config: interwork::Config,
         deadline: Duration,
+        max_age: Rules,
     ) -> Interworker {
         Interworker {
             acs,
@@ -76,6 +82,7 @@ impl Interworker {
             by_fingerprint: HashMap::new(),
             by_product: HashMap::new(),
             product_of: HashMap::new(),
+            fresh: Fresh::new(max_age),
         }
     }
 
@@ -104,7 +111,8 @@ impl Interworker {
 
     /// A plan of `agent` ended (its [`Finished`] was handled): the next
     /// request of that device starts.
-    pub fn ended(&mut self, agent: &str) {
+    pub fn ended(&mut self, agent: &str, fresh: Vec<(String, String, cwmp::ValueType)>) {
+        self.fresh.keep(agent, fresh, Instant::now());
         self.running = self.running.saturating_sub(1);
         match self.busy.get_mut(agent).and_then(VecDeque::pop_front) {
             Some((remote, device)) => {
@@ -128,12 +136,24 @@ impl Interworker {
             model.clone(),
             self.config.clone(),
         );
+        let mut plan = plan;
+        plan.remember(self.fresh.fresh(&remote.agent, Instant::now()));
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
+        let rules = self.fresh.rules().clone();
         self.running += 1;
         tokio::spawn(async move {
-            let (answer, learned) = drive(plan, &acs, &device, deadline).await;
-            let learned = learned.filter(|m| model.as_ref().is_none_or(|old| !Arc::ptr_eq(old, m)));
-            let _ = done.send(finished(remote, Some(answer), learned)).await;
+            let (answer, plan) = drive(plan, &acs, &device, deadline).await;
+            let learned = plan
+                .model()
+                .filter(|m| model.as_ref().is_none_or(|old| !Arc::ptr_eq(old, m)))
+                .cloned();
+            let mut f = finished(remote, Some(answer), learned);
+            f.fresh = plan
+                .read_values()
+                .filter(|(p, _, _)| max_age(&rules, p).is_some())
+                .map(|(p, v, t)| (p.to_owned(), v.to_owned(), t))
+                .collect();
+            let _ = done.send(f).await;
         });
     }
 
@@ -162,6 +182,9 @@ impl Interworker {
     /// is not known) may bring a different model.
     pub fn informed(&mut self, agent: &str, key: ModelKey, events: &[String]) {
         let rebooted = events.iter().any(|e| e == "0 BOOTSTRAP" || e == "1 BOOT");
+        if events.iter().any(|e| e == "0 BOOTSTRAP") {
+            self.fresh.forget(agent);
+        }
         if key.2.is_empty() {
             self.product_of.remove(agent);
             if rebooted {
@@ -192,6 +215,7 @@ fn finished(remote: Remote, answer: Option<Answer>, model: Option<Arc<DeviceMode
         remote,
         answer,
         model,
+        fresh: Vec::new(),
     }
 }
 
@@ -208,13 +232,13 @@ async fn drive(
     acs: &AcsHandle,
     device: &DeviceKey,
     deadline: Duration,
-) -> (Answer, Option<Arc<DeviceModel>>) {
+) -> (Answer, Plan) {
     // Every step of the plan in the session the first step opens: one
     // connection request per USP request, not one per round.
     let _hold = acs.hold(device.clone());
     loop {
         match plan.poll() {
-            Step::Done(a) => return (a, plan.model().cloned()),
+            Step::Done(a) => return (a, plan),
             Step::Send(rpcs) => {
                 let submits = rpcs
                     .into_iter()

@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 use crate::jitter::Jitter;
 
 mod cpe;
+mod fresh;
 mod plan;
 pub use plan::{plan, NorthPlan};
 
@@ -87,7 +88,7 @@ pub struct North<S> {
     store: S,
     inbound: mpsc::Receiver<Inbound>,
     onboard_request: bool,
-    interwork: (::interwork::Config, std::time::Duration),
+    interwork: (::interwork::Config, std::time::Duration, fresh::Rules),
     jitter: Jitter,
 }
 
@@ -164,7 +165,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             store,
             inbound,
             onboard_request: plan.onboard_request,
-            interwork: (plan.interwork, plan.cpe_deadline),
+            interwork: (plan.interwork, plan.cpe_deadline, plan.max_age.into()),
             jitter: Jitter::new(),
         })
     }
@@ -174,8 +175,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     pub async fn run(mut self, mut devices: mpsc::Receiver<acs::Event>, acs: acs::AcsHandle) {
         let mut devices_open = true;
         let (done_tx, mut done) = mpsc::channel(INBOUND_QUEUE);
-        let (config, deadline) = self.interwork.clone();
-        let mut cpe = Interworker::new(acs, done_tx, config, deadline);
+        let (config, deadline, max_age) = self.interwork.clone();
+        let mut cpe = Interworker::new(acs, done_tx, config, deadline, max_age);
         loop {
             let timer = self.agents.poll_timeout();
             // Unused when there is no deadline, but select! builds it anyway.
@@ -206,7 +207,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         if let Some(m) = f.model {
             cpe.learned(&f.remote.agent, m);
         }
-        cpe.ended(&f.remote.agent);
+        cpe.ended(&f.remote.agent, f.fresh);
         let actions = self
             .agents
             .finish_remote(f.remote, f.answer, SystemTime::now());

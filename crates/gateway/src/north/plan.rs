@@ -28,6 +28,8 @@ pub struct NorthPlan {
     pub(super) interwork: interwork::Config,
     /// How long each of their RPCs may wait to be sent.
     pub(super) cpe_deadline: std::time::Duration,
+    /// Values a Get may answer from cache, and for how long.
+    pub(super) max_age: Vec<(String, std::time::Duration)>,
 }
 
 pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
@@ -153,6 +155,11 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
             ..interwork::Config::default()
         },
         cpe_deadline: std::time::Duration::from_secs(args.cpe_request_timeout),
+        max_age: args
+            .get_max_age
+            .iter()
+            .map(|(p, s)| (p.clone(), std::time::Duration::from_secs(*s)))
+            .collect(),
     })
 }
 

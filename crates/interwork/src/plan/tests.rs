@@ -342,3 +342,54 @@ fn booleans_read_as_usp_writes_them() {
         Some("true")
     );
 }
+
+#[test]
+fn remembered_values_answer_a_get_without_the_cpe() {
+    let mut cpe = cpe();
+    let m = model(&mut cpe);
+    let remembered = || {
+        vec![(
+            "Device.DeviceInfo.ModelName".to_owned(),
+            "Cached-1".to_owned(),
+            cwmp::ValueType::String,
+        )]
+    };
+    let mut plan = Plan::new_test(
+        get(&["Device.DeviceInfo.ModelName"], 0),
+        Some(m.clone()),
+        Config::default(),
+    );
+    plan.remember(remembered());
+    let (a, rounds) = run(plan, &mut cpe);
+    assert!(rounds.is_empty(), "{rounds:?}");
+    assert_eq!(
+        param(&results(a)[0], "Device.DeviceInfo.", "ModelName"),
+        Some("Cached-1")
+    );
+
+    // What a plan reads is handed back for the next ones; remembered
+    // values are not.
+    let mut plan = Plan::new_test(
+        get(
+            &[
+                "Device.DeviceInfo.ModelName",
+                "Device.DeviceInfo.SerialNumber",
+            ],
+            0,
+        ),
+        Some(m),
+        Config::default(),
+    );
+    plan.remember(remembered());
+    loop {
+        match plan.poll() {
+            Step::Done(_) => break,
+            Step::Send(rpcs) => {
+                let outcomes = rpcs.iter().map(|b| answer(&mut cpe, b)).collect();
+                plan.feed(outcomes);
+            }
+        }
+    }
+    let read: Vec<_> = plan.read_values().map(|(p, _, _)| p.to_owned()).collect();
+    assert_eq!(read, ["Device.DeviceInfo.SerialNumber"]);
+}
