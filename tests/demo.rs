@@ -23,6 +23,15 @@ fn demo_brings_up_cpe_agents_and_a_controller_reaches_one() {
         text.contains("Device.LocalAgent.EndpointID = os::00D09E-DEMO000000"),
         "{text}"
     );
+    // The CPE's own model, read from the simulated CPE through CWMP.
+    assert!(
+        text.contains("Device.DeviceInfo.ModelName = HGW-4200"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Device.WiFi.SSID.2.SSID = HomeNet-5G"),
+        "{text}"
+    );
     assert!(
         text.contains("usp --ws ws://127.0.0.1:"),
         "how to connect: {text}"

@@ -170,8 +170,17 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     list_devices(data.path())
 }
 
-/// Waits for the first CPE's agent and asks it for its LocalAgent, as a
-/// controller would; prints what came back.
+/// What the demo's controller asks: one parameter the gateway owns, the
+/// rest the CPE's own (read live over CWMP: the gateway wakes the CPE).
+const DEMO_PATHS: &[&str] = &[
+    "Device.LocalAgent.EndpointID",
+    "Device.DeviceInfo.ModelName",
+    "Device.DeviceInfo.SoftwareVersion",
+    "Device.WiFi.SSID.*.SSID",
+];
+
+/// Waits for the first CPE's agent and asks it, as a controller would;
+/// prints what came back.
 async fn ask_an_agent(url: &str, eid: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut link = loop {
@@ -187,7 +196,7 @@ async fn ask_an_agent(url: &str, eid: &str) {
             }
         }
     };
-    let msg = usp::msg::get("demo-1", ["Device.LocalAgent."], 0);
+    let msg = usp::msg::get("demo-1", DEMO_PATHS.iter().copied(), 0);
     let record = usp::record::no_session_context(eid, CONTROLLER, &msg);
     let answer = async {
         link.send(usp::encode_record(&record).into()).await?;
@@ -215,11 +224,15 @@ async fn ask_an_agent(url: &str, eid: &str) {
         })
         .collect();
     println!(
-        "controller {CONTROLLER} → {eid}: Get Device.LocalAgent. answered {} parameters, e.g.",
+        "controller {CONTROLLER} → {eid}: Get {} answered {} parameters (the CPE's read live over CWMP):",
+        DEMO_PATHS.join(" "),
         params.len()
     );
-    for (k, v) in params.iter().filter(|(k, _)| !k.contains(".MTP.")).take(4) {
+    for (k, v) in &params {
         println!("  {k} = {v}");
+    }
+    for r in resp.req_path_results.iter().filter(|r| r.err_code != 0) {
+        println!("  {}: error {} {}", r.requested_path, r.err_code, r.err_msg);
     }
 }
 

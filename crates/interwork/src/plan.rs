@@ -180,7 +180,9 @@ impl Plan {
         if !self.started {
             self.started = true;
             let cache = &self.cache;
-            self.queue = read::prefetch(&self.request, self.config.batch, &|p| cache.knows(p));
+            self.queue = read::prefetch(model.schema(), &self.request, self.config.batch, &|p| {
+                cache.knows(p)
+            });
         }
         if !self.queue.is_empty() {
             return self.send();

@@ -9,6 +9,7 @@ use usp::proto::usp::request::ReqType;
 
 use crate::cache::{Cache, Misses};
 use crate::calls::Call;
+use crate::model::template;
 
 /// Table misses beyond this are fetched as one listing of their common
 /// prefix rather than one GetParameterNames each.
@@ -20,8 +21,14 @@ const WHOLE_OBJECT: usize = 4;
 /// reference) is read directly, objects by partial path, so the common
 /// Get costs one GetParameterValues. A depth-limited Get of an object is
 /// left to the misses, as a partial path would read the whole subtree.
-/// Values the cache already `knows` are not read again.
-pub fn prefetch(req: &ReqType, batch: usize, knows: &dyn Fn(&str) -> bool) -> Vec<Call> {
+/// Values the cache already `knows`, and paths outside the device's
+/// model (the gateway's own LocalAgent, typos), are not asked for.
+pub fn prefetch(
+    schema: &Schema,
+    req: &ReqType,
+    batch: usize,
+    knows: &dyn Fn(&str) -> bool,
+) -> Vec<Call> {
     let ReqType::Get(g) = req else {
         return Vec::new();
     };
@@ -36,7 +43,7 @@ pub fn prefetch(req: &ReqType, batch: usize, knows: &dyn Fn(&str) -> bool) -> Ve
         })
         .filter(|(_, p)| p.kind == PathKind::Parameter || g.max_depth == 0)
         .filter(|(_, p)| p.segments.len() > 1)
-        .filter(|(s, _)| !knows(s))
+        .filter(|(s, _)| !knows(s) && schema.find(&template(s)).is_some())
         .map(|(s, _)| s.clone())
         .collect();
     gpv_calls(names, batch)

@@ -190,12 +190,14 @@ fn a_search_reads_keys_then_targets() {
 fn paths_outside_the_device_model_are_7026_without_rpcs() {
     let mut cpe = cpe();
     let req = get(&["Device.NoSuchThing.X", "Device.DeviceInfo.ModelName"], 0);
-    let (a, _) = run(
+    let (a, rounds) = run(
         Plan::new_test(req, Some(model(&mut cpe)), Config::default()),
         &mut cpe,
     );
     let r = results(a);
     assert_eq!(r[0].err_code, 7026);
+    // Only the name the device has is asked for: no fault, no halving.
+    assert_eq!(rounds.len(), 1, "{rounds:?}");
     assert_eq!(
         param(&r[1], "Device.DeviceInfo.", "ModelName"),
         Some("HGW-4200")
