@@ -103,7 +103,15 @@ async fn a_v5_controller_gets_the_connect_record_then_answers_on_its_response_to
     };
     assert_eq!(c.subscribed_topic, format!("usp/agent/{AGENT}"));
 
-    let get = usp::msg::get("m1", ["Device.LocalAgent.EndpointID"], 0);
+    // One path the gateway owns, one the CPE's (read from it over CWMP).
+    let get = usp::msg::get(
+        "m1",
+        [
+            "Device.LocalAgent.EndpointID",
+            "Device.DeviceInfo.ModelName",
+        ],
+        0,
+    );
     let record = usp::record::no_session_context(AGENT, ctrl, &get);
     let props = PublishProperties {
         content_type: Some("usp.msg".into()),
@@ -128,11 +136,16 @@ async fn a_v5_controller_gets_the_connect_record_then_answers_on_its_response_to
     assert_eq!(msg.msg_id(), "m1");
     let text = format!("{msg:?}");
     assert!(text.contains(AGENT), "{text}");
+    assert!(text.contains("HGW-4200"), "{text}");
 
     // The one-shot controller of this binary reaches the same agent.
     let out = support::sim::bin()
         .args(["usp", "--mqtt", &broker.url(), "--to", AGENT, "--compact"])
-        .args(["get", "Device.LocalAgent.SupportedProtocols"])
+        .args([
+            "get",
+            "Device.LocalAgent.SupportedProtocols",
+            "Device.WiFi.SSID.*.SSID",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -145,6 +158,7 @@ async fn a_v5_controller_gets_the_connect_record_then_answers_on_its_response_to
         text.contains("\"SupportedProtocols\":\"MQTT,WebSocket\""),
         "{text}"
     );
+    assert!(text.contains("HomeNet-5G"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
