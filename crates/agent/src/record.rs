@@ -156,6 +156,12 @@ impl Agents {
                 return vec![answer(remote::mixed_error().into_msg(m.msg_id()))];
             }
             remote::Placement::Remote => {
+                // A copy redelivered while the CPE works on this one gets
+                // no second run: the answer goes out when the first ends.
+                if let Some(d) = digest {
+                    let cache = agent.replies.get_or_insert_with(Box::<ReplyCache>::default);
+                    cache.remember(&rec.from_id, m.msg_id(), d, None);
+                }
                 return vec![Action::Remote(Box::new(remote::Remote {
                     agent: agent_eid.to_owned(),
                     controller: rec.from_id.clone(),

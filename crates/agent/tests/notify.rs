@@ -460,3 +460,26 @@ proptest::proptest! {
         proptest::prop_assert!(retry_wait(n + 1, m, k, 0) >= lo);
     }
 }
+
+#[test]
+fn a_device_write_redelivered_while_running_runs_once() {
+    let (mut a, eid) = setup();
+    let set = msg::set(
+        "dev-1",
+        false,
+        vec![msg::set_obj("Device.WiFi.SSID.1.", [("SSID", "x", true)])],
+    );
+    let record = record_from(C1, &eid, &set);
+    let first = a.handle_record(&eid, &record, reply_to(), t0());
+    let Some(Action::Remote(remote)) = first.into_iter().next() else {
+        panic!("a device write goes to the CPE side")
+    };
+    // Redelivered before the CPE answered: nothing runs, nothing is sent.
+    assert!(a.handle_record(&eid, &record, reply_to(), t0()).is_empty());
+    let answer = empty_device(&remote.request);
+    let done = a.finish_remote(*remote, Some(answer), t0());
+    assert_eq!(done.len(), 1);
+    // Redelivered after: the same answer again, still without a run.
+    let again = a.handle_record(&eid, &record, reply_to(), t0());
+    assert!(matches!(&again[..], [Action::Send { .. }]), "{again:?}");
+}
