@@ -89,6 +89,38 @@ async fn a_controller_reads_the_cpe_model_through_its_agent() {
         ]
     );
 
+    // A search expression, and max_depth on an object.
+    let get = usp::msg::get("g2s", ["Device.WiFi.SSID.[SSID==\"HomeNet-2G\"].Enable"], 0);
+    let values = get_values(&request(&mut ws, &get).await);
+    assert_eq!(
+        values,
+        [("Device.WiFi.SSID.1.".into(), "Enable".into(), "true".into())]
+    );
+    let get = usp::msg::get("g2d", ["Device.WiFi."], 1);
+    let answer = request(&mut ws, &get).await;
+    let Some(RespType::GetResp(g)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    let objects: Vec<&str> = g.req_path_results[0]
+        .resolved_path_results
+        .iter()
+        .map(|r| r.resolved_path.as_str())
+        .collect();
+    assert_eq!(objects, ["Device.WiFi."], "depth 1 is the object alone");
+
+    // GetInstances: the table's instances with their unique keys.
+    let gi = usp::msg::get_instances("i1", ["Device.WiFi.SSID."], true);
+    let answer = request(&mut ws, &gi).await;
+    let Some(RespType::GetInstancesResp(r)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    let insts: Vec<&str> = r.req_path_results[0]
+        .curr_insts
+        .iter()
+        .map(|i| i.instantiated_obj_path.as_str())
+        .collect();
+    assert_eq!(insts, ["Device.WiFi.SSID.1.", "Device.WiFi.SSID.2."]);
+
     // Outside the CPE's model: 7026 for that path alone.
     let get = usp::msg::get(
         "g3",
