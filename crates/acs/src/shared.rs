@@ -252,15 +252,27 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
             }
         };
         // Never the URL as stored: one with user info would show a password.
-        let url = HttpTarget::parse(&target.url).map_or_else(
-            |_| "(not a valid URL)".into(),
-            |t| format!("http://{}{}", t.authority, t.path),
-        );
+        let url = match &target.url {
+            Some(u) => HttpTarget::parse(u).map_or_else(
+                |_| "(not a valid URL)".into(),
+                |t| format!("http://{}{}", t.authority, t.path),
+            ),
+            None => "(none)".into(),
+        };
         debug!(parent: &span, url, user = target.user, "connection request");
-        let outcome = self
-            .requester
-            .http(&target.url, &target.user, target.password.expose())
-            .await;
+        let password = target.password.expose();
+        let mut outcome = match &target.url {
+            Some(u) => self.requester.http(u, &target.user, password).await,
+            None => ConnectionRequestOutcome::BadUrl("no ConnectionRequestURL".into()),
+        };
+        if let Some(address) = target
+            .udp
+            .as_deref()
+            .filter(|_| wake::try_udp_after(&outcome))
+        {
+            debug!(parent: &span, http = outcome.kind(), address, "UDP connection request");
+            outcome = self.requester.udp(address, &target.user, password).await;
+        }
         drop(slot);
         match &outcome {
             ConnectionRequestOutcome::Ok => info!(parent: &span, url, "connection request ok"),

@@ -213,9 +213,33 @@ pub(crate) fn stopping() -> ConnectionRequestOutcome {
 
 /// Where and as whom to wake the device `record` describes.
 pub(crate) struct Target {
-    pub url: String,
+    /// ConnectionRequestURL (HTTP), tried first.
+    pub url: Option<String>,
+    /// UDPConnectionRequestAddress (TR-111), for a CPE behind NAT: tried
+    /// when there is no URL or it cannot be reached.
+    pub udp: Option<String>,
     pub user: String,
     pub password: Secret,
+}
+
+/// The device's UDPConnectionRequestAddress, as its Informs last gave it.
+fn udp_address(record: &DeviceRecord) -> Option<String> {
+    record
+        .params
+        .iter()
+        .find(|(n, _)| n.ends_with("ManagementServer.UDPConnectionRequestAddress"))
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// Whether a failed HTTP request leaves the UDP path worth a try: the CPE
+/// could not be reached at all (behind NAT), not one that answered.
+pub(crate) fn try_udp_after(outcome: &ConnectionRequestOutcome) -> bool {
+    matches!(
+        outcome,
+        ConnectionRequestOutcome::Offline(_) | ConnectionRequestOutcome::BadUrl(_)
+    )
 }
 
 /// The device's own credentials when provisioning gave it some, the
@@ -230,13 +254,16 @@ pub(crate) fn target(
         ));
     };
     let url = match record.connection_request_url.as_deref().map(str::trim) {
-        Some(url) if !url.is_empty() => url.to_string(),
-        _ => {
-            return Err(ConnectionRequestOutcome::BadUrl(
-                "the device never reported a ConnectionRequestURL".into(),
-            ))
-        }
+        Some(url) if !url.is_empty() => Some(url.to_string()),
+        _ => None,
     };
+    let udp = udp_address(record);
+    if url.is_none() && udp.is_none() {
+        return Err(ConnectionRequestOutcome::BadUrl(
+            "the device never reported a ConnectionRequestURL or UDPConnectionRequestAddress"
+                .into(),
+        ));
+    }
     let (user, password) = match (
         &record.connection_request_username,
         &record.connection_request_password,
@@ -246,6 +273,7 @@ pub(crate) fn target(
     };
     Ok(Target {
         url,
+        udp,
         user,
         password,
     })
@@ -372,12 +400,28 @@ mod tests {
             target(None, &config),
             Err(ConnectionRequestOutcome::BadUrl(why)) if why.contains("registry")
         ));
+        // Behind NAT: only the UDP address.
+        record.params.push((
+            "Device.ManagementServer.UDPConnectionRequestAddress".into(),
+            "203.0.113.5:51000".into(),
+        ));
+        let t = target(Some(&record), &config).unwrap();
+        assert_eq!((t.url, t.udp.as_deref()), (None, Some("203.0.113.5:51000")));
         record.connection_request_url = Some(" http://10.0.0.1:7547/cr ".into());
         let t = target(Some(&record), &config).unwrap();
         assert_eq!(
-            (t.url.as_str(), t.user.as_str(), t.password.expose()),
-            ("http://10.0.0.1:7547/cr", "fleet", "fleet-pw")
+            (t.url.as_deref(), t.user.as_str(), t.password.expose()),
+            (Some("http://10.0.0.1:7547/cr"), "fleet", "fleet-pw")
         );
+        // UDP only when HTTP could not reach the CPE at all.
+        use crate::connreq::OfflineCause;
+        assert!(try_udp_after(&ConnectionRequestOutcome::Offline(
+            OfflineCause::Timeout
+        )));
+        assert!(!try_udp_after(&ConnectionRequestOutcome::AuthFailed(
+            "no".into()
+        )));
+        assert!(!try_udp_after(&ConnectionRequestOutcome::Ok));
         record.connection_request_username = Some("own".into());
         record.connection_request_password = Some(Secret::new("own-pw"));
         let t = target(Some(&record), &config).unwrap();

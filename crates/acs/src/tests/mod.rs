@@ -16,6 +16,7 @@ mod provision;
 mod queue;
 mod rpcs;
 mod shell;
+mod udp_wake;
 mod woken;
 
 const SEC: Duration = Duration::from_secs(1);
