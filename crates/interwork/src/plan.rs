@@ -144,7 +144,7 @@ impl Plan {
         };
         if !self.started {
             self.started = true;
-            self.queue = read::prefetch(&self.request, self.config.batch);
+            self.queue = read::prefetch(model.schema(), &self.request, self.config.batch);
         }
         if !self.queue.is_empty() {
             return self.send();

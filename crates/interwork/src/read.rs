@@ -31,7 +31,9 @@ const WHOLE_OBJECT: usize = 4;
 /// reference) is read directly, objects by partial path, so the common
 /// Get costs one GetParameterValues. A depth-limited Get of an object is
 /// left to the misses, as a partial path would read the whole subtree.
-pub fn prefetch(req: &ReqType, batch: usize) -> Vec<Call> {
+/// Paths outside the model are 7026 without asking: the CPE would fault
+/// the whole batch (or, on a TR-098 CPE, list an unmapped subtree).
+pub fn prefetch(schema: &Schema, req: &ReqType, batch: usize) -> Vec<Call> {
     let ReqType::Get(g) = req else {
         return Vec::new();
     };
@@ -46,9 +48,15 @@ pub fn prefetch(req: &ReqType, batch: usize) -> Vec<Call> {
         })
         .filter(|(_, p)| p.kind == PathKind::Parameter || g.max_depth == 0)
         .filter(|(_, p)| p.segments.len() > 1)
+        .filter(|(s, _)| in_model(schema, s))
         .map(|(s, _)| s.clone())
         .collect();
     gpv_calls(names, batch)
+}
+
+fn in_model(schema: &Schema, path: &str) -> bool {
+    let t = crate::model::template(path);
+    schema.find(&t).is_some() || (t.ends_with('.') && schema.find(&format!("{t}{{i}}.")).is_some())
 }
 
 fn gpv_calls(mut names: Vec<String>, batch: usize) -> Vec<Call> {
@@ -172,6 +180,34 @@ mod tests {
                 path: "Device.A.".into(),
                 next_level: false
             }]
+        );
+    }
+
+    #[test]
+    fn prefetch_skips_paths_outside_the_model() {
+        let m = crate::DeviceModel::from_names([
+            ("Device.DeviceInfo.", false),
+            ("Device.DeviceInfo.ModelName", false),
+            ("Device.WiFi.", false),
+            ("Device.WiFi.SSID.", false),
+            ("Device.WiFi.SSID.1.", false),
+            ("Device.WiFi.SSID.1.SSID", false),
+        ])
+        .unwrap();
+        let req = ReqType::Get(usp::proto::usp::Get {
+            param_paths: ["Device.NoSuch.X", "Device.DeviceInfo.ModelName"]
+                .into_iter()
+                .chain(["Device.WiFi.SSID.", "Device.WiFi.SSID.2.", "Device.Nat."])
+                .map(String::from)
+                .collect(),
+            max_depth: 0,
+        });
+        assert_eq!(
+            prefetch(m.schema(), &req, 32),
+            [Call::Gpv(vec![
+                "Device.DeviceInfo.ModelName".into(),
+                "Device.WiFi.SSID.".into(),
+            ])]
         );
     }
 
