@@ -15,6 +15,10 @@
 //!   misses become the next round of GetParameterNames/Values, until a run
 //!   misses nothing. A search expression thus costs the rounds TR-369
 //!   implies: the instances, then the keys it tests, then the targets.
+//! - [`dialect`]: the names a CPE speaks. A TR-098 CPE
+//!   (`InternetGatewayDevice.`) shows its `DeviceInfo.` and
+//!   `ManagementServer.` as TR-181's; its other objects answer 7026 until
+//!   the mapping packs land.
 //! - [`fault`]: CWMP faults as USP errors.
 #![cfg_attr(
     not(test),
@@ -22,6 +26,7 @@
 )]
 
 pub mod cache;
+pub mod dialect;
 pub mod fault;
 pub mod model;
 pub mod plan;

@@ -19,8 +19,9 @@ use usp::proto::usp::Error;
 use usp::ErrorCode;
 
 use crate::cache::Cache;
+use crate::dialect::{self, Root};
 use crate::fault;
-use crate::model::{DeviceModel, ROOT};
+use crate::model::DeviceModel;
 use crate::read::{self, Call};
 
 /// Tuning of plans.
@@ -89,8 +90,8 @@ fn error(code: u32, msg: impl Into<String>) -> Answer {
 
 fn body(call: &Call) -> Body<'static> {
     match call {
-        Call::Discover => Body::GetParameterNames(GetParameterNames {
-            parameter_path: Cow::Borrowed(ROOT),
+        Call::Discover(root) => Body::GetParameterNames(GetParameterNames {
+            parameter_path: Cow::Borrowed(root.cpe_root()),
             next_level: false,
         }),
         Call::Gpv(names) => Body::GetParameterValues(GetParameterValues {
@@ -139,7 +140,10 @@ impl Plan {
             ));
         }
         let Some(model) = self.model.clone() else {
-            self.queue = vec![Call::Discover];
+            // dialect: a TR-181 listing first; a 9005 queues TR-098's.
+            if self.queue.is_empty() {
+                self.queue = vec![Call::Discover(Root::Tr181)];
+            }
             return self.send();
         };
         if !self.started {
@@ -172,7 +176,19 @@ impl Plan {
 
     fn send(&mut self) -> Step {
         self.sent = std::mem::take(&mut self.queue);
-        Step::Send(self.sent.iter().map(body).collect())
+        // dialect: names leave in the CPE's model.
+        let root = self.root();
+        Step::Send(
+            self.sent
+                .iter()
+                .map(|c| root.body_to_cpe(body(c)))
+                .collect(),
+        )
+    }
+
+    /// The names the CPE speaks (TR-181 until its model is known).
+    fn root(&self) -> Root {
+        self.model.as_ref().map_or(Root::Tr181, |m| m.root())
     }
 
     /// The outcomes of the RPCs of the last `Send`, in order.
@@ -197,14 +213,19 @@ impl Plan {
                 fault::message(code, string),
             )
         };
+        // dialect: names come back in USP's model before the cache.
+        let outcome = self.root().outcome_from_cpe(outcome);
         match (call, outcome) {
             (_, Outcome::Failed { code, msg }) => self.done = Some(error(code, msg)),
-            (Call::Discover, Outcome::Response(Body::GetParameterNamesResponse(r))) => {
+            (Call::Discover(root), Outcome::Response(Body::GetParameterNamesResponse(r))) => {
                 let names = r.parameter_list.iter().map(|p| (&*p.name, p.writable));
-                self.set_model(DeviceModel::from_names(names));
+                self.set_model(dialect::discovered(root, names));
             }
-            // Not a TR-181 device: nothing of it is in a USP model.
-            (Call::Discover, Outcome::Fault { code: 9005, .. }) => {
+            (Call::Discover(Root::Tr181), Outcome::Fault { code: 9005, .. }) => {
+                self.queue.push(Call::Discover(Root::Tr098))
+            }
+            // Neither TR-181 nor TR-098: nothing of it is in a USP model.
+            (Call::Discover(_), Outcome::Fault { code: 9005, .. }) => {
                 self.set_model(DeviceModel::empty())
             }
             (Call::Gpv(names), Outcome::Response(Body::GetParameterValuesResponse(r))) => {
@@ -256,4 +277,4 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -12,8 +12,8 @@ use crate::cache::{Cache, Misses};
 /// One RPC of a read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
-    /// GetParameterNames("Device.", false): the device's model.
-    Discover,
+    /// GetParameterNames(root, false): the device's model.
+    Discover(crate::dialect::Root),
     Gpv(Vec<String>),
     Gpn {
         path: String,

@@ -16,7 +16,7 @@ fn cpe() -> DataModel {
 
 /// Runs `plan` against the simulator's model; returns the answer and the
 /// RPCs sent, one Vec per round.
-fn run(mut plan: Plan, cpe: &DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
+pub(crate) fn run(mut plan: Plan, cpe: &DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
     let mut rounds = Vec::new();
     loop {
         match plan.poll() {
@@ -58,21 +58,21 @@ fn model(cpe: &DataModel) -> Arc<DeviceModel> {
     p.model().unwrap().clone()
 }
 
-fn get(paths: &[&str], max_depth: u32) -> ReqType {
+pub(crate) fn get(paths: &[&str], max_depth: u32) -> ReqType {
     ReqType::Get(Get {
         param_paths: paths.iter().map(|p| (*p).to_owned()).collect(),
         max_depth,
     })
 }
 
-fn results(a: Answer) -> Vec<RequestedPathResult> {
+pub(crate) fn results(a: Answer) -> Vec<RequestedPathResult> {
     match a {
         Answer::Resp(RespType::GetResp(r)) => r.req_path_results,
         other => panic!("not a GetResp: {other:?}"),
     }
 }
 
-fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
     r.resolved_path_results
         .iter()
         .find(|x| x.resolved_path == obj)
