@@ -116,30 +116,28 @@ impl Root {
         if self == Root::Tr181 {
             return outcome;
         }
-        let usp = |n: &str| self.from_cpe(n).map(|u| Cow::Owned(u.into_owned()));
         match outcome {
             Outcome::Response(Body::GetParameterValuesResponse(mut r)) => {
-                r.parameter_list = std::mem::take(&mut r.parameter_list)
-                    .into_iter()
-                    .filter_map(|mut p| {
-                        p.name = usp(&p.name)?;
-                        Some(p)
-                    })
-                    .collect();
+                r.parameter_list = self.keep_usp(r.parameter_list, |p| &mut p.name);
                 Outcome::Response(Body::GetParameterValuesResponse(r))
             }
             Outcome::Response(Body::GetParameterNamesResponse(mut r)) => {
-                r.parameter_list = std::mem::take(&mut r.parameter_list)
-                    .into_iter()
-                    .filter_map(|mut p| {
-                        p.name = usp(&p.name)?;
-                        Some(p)
-                    })
-                    .collect();
+                r.parameter_list = self.keep_usp(r.parameter_list, |p| &mut p.name);
                 Outcome::Response(Body::GetParameterNamesResponse(r))
             }
             other => other,
         }
+    }
+
+    /// The items of a CPE's list that have a USP name, renamed.
+    fn keep_usp<T>(self, list: Vec<T>, name: impl Fn(&mut T) -> &mut Cow<'static, str>) -> Vec<T> {
+        list.into_iter()
+            .filter_map(|mut item| {
+                let usp = self.from_cpe(name(&mut item))?.into_owned();
+                *name(&mut item) = Cow::Owned(usp);
+                Some(item)
+            })
+            .collect()
     }
 }
 

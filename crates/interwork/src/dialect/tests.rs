@@ -238,3 +238,25 @@ fn tr098_only_names_follow_the_facts() {
     let only: Vec<&str> = tr098.difference(&tr181).map(String::as_str).collect();
     assert_eq!(only, TR098_ONLY);
 }
+
+#[test]
+fn listings_come_back_in_usp_names_without_the_unmapped() {
+    let listing = Body::GetParameterNamesResponse(cwmp::GetParameterNamesResponse {
+        parameter_list: [
+            "InternetGatewayDevice.ManagementServer.URL",
+            "InternetGatewayDevice.LANDevice.1.",
+        ]
+        .map(|n| cwmp::ParameterInfo {
+            name: n.into(),
+            writable: true,
+        })
+        .to_vec(),
+    });
+    let Outcome::Response(Body::GetParameterNamesResponse(r)) =
+        Root::Tr098.outcome_from_cpe(Outcome::Response(listing))
+    else {
+        panic!()
+    };
+    let names: Vec<&str> = r.parameter_list.iter().map(|p| &*p.name).collect();
+    assert_eq!(names, ["Device.ManagementServer.URL"]);
+}
