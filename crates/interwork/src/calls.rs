@@ -7,13 +7,11 @@ use cwmp::{
     SetParameterValues, Value, ValueType,
 };
 
-use crate::model::ROOT;
-
 /// One RPC of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
-    /// GetParameterNames("Device.", false): the device's model.
-    Discover,
+    /// GetParameterNames(root, false): the device's model.
+    Discover(crate::dialect::Root),
     Gpv(Vec<String>),
     Gpn {
         path: String,
@@ -37,8 +35,8 @@ pub enum Call {
 pub fn body(call: &Call, key: &str) -> Body<'static> {
     let owned = |s: &str| Cow::Owned(s.to_owned());
     match call {
-        Call::Discover => Body::GetParameterNames(GetParameterNames {
-            parameter_path: Cow::Borrowed(ROOT),
+        Call::Discover(root) => Body::GetParameterNames(GetParameterNames {
+            parameter_path: Cow::Borrowed(root.cpe_root()),
             next_level: false,
         }),
         Call::Gpv(names) => Body::GetParameterValues(GetParameterValues {

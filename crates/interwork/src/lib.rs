@@ -21,6 +21,10 @@
 //!   rolled-back one deletes what it created; the CPE's refusals go into
 //!   the next run, until a run needs nothing new.
 //! - Operate: `Device.Reboot()` and `Device.FactoryReset()` as their RPCs.
+//! - [`dialect`]: the names a CPE speaks. A TR-098 CPE
+//!   (`InternetGatewayDevice.`) shows its `DeviceInfo.` and
+//!   `ManagementServer.` as TR-181's; its other objects answer 7026 until
+//!   the mapping packs land.
 //! - [`fault`]: CWMP faults as USP errors.
 #![cfg_attr(
     not(test),
@@ -29,6 +33,7 @@
 
 pub mod cache;
 pub mod calls;
+pub mod dialect;
 pub mod fault;
 pub mod model;
 pub mod plan;

@@ -2,6 +2,8 @@
 //! defines it, cut down to what this CPE reports in a
 //! GetParameterNames("Device.", false), with the CPE's own writability
 //! and its vendor extensions (typed `string` until a value says more).
+//! A TR-098 CPE's model is the part of its names that maps (see
+//! [`crate::dialect`]), cut the same way.
 //!
 //! Models are shared: every CPE reporting the same names gets the same
 //! [`DeviceModel`] ([`DeviceModel::fingerprint`] tells them apart), so a
@@ -13,6 +15,8 @@ use std::hash::{Hash, Hasher};
 use agent::dm::schema::SchemaError;
 use agent::dm::Schema;
 use agent::local::{FACTS, MODEL_URI};
+
+use crate::dialect::Root;
 
 /// The root every TR-181 CPE reports.
 pub const ROOT: &str = "Device.";
@@ -30,6 +34,7 @@ pub const EVENTS: &[&str] = &["Device.Boot!"];
 pub struct DeviceModel {
     schema: Schema,
     fingerprint: u64,
+    root: Root,
 }
 
 /// `Device.WiFi.SSID.3.Enable` as `Device.WiFi.SSID.{i}.Enable`.
@@ -55,8 +60,20 @@ impl DeviceModel {
     pub fn from_names<'a>(
         names: impl IntoIterator<Item = (&'a str, bool)>,
     ) -> Result<DeviceModel, SchemaError> {
+        DeviceModel::build(names, Root::Tr181)
+    }
+
+    /// The model of a CPE speaking `root`, from its names already in USP
+    /// form (see [`crate::dialect::discovered`]).
+    pub(crate) fn build<'a>(
+        names: impl IntoIterator<Item = (&'a str, bool)>,
+        root: Root,
+    ) -> Result<DeviceModel, SchemaError> {
         let mut writable: HashMap<String, bool> = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        // Models are shared by fingerprint, and the same USP names on a
+        // TR-098 CPE need other RPC names.
+        root.hash(&mut hasher);
         let mut sorted: Vec<(&str, bool)> = names
             .into_iter()
             .filter(|(n, _)| n.starts_with(ROOT))
@@ -106,6 +123,7 @@ impl DeviceModel {
         Ok(DeviceModel {
             schema,
             fingerprint: hasher.finish(),
+            root,
         })
     }
 
@@ -115,6 +133,7 @@ impl DeviceModel {
         Ok(DeviceModel {
             schema: Schema::parse(FACTS, MODEL_URI, &|p| p == ROOT)?,
             fingerprint: 0,
+            root: Root::Tr181,
         })
     }
 
@@ -125,6 +144,11 @@ impl DeviceModel {
     /// Equal for CPE that reported the same names and writability.
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+
+    /// The names the CPE speaks.
+    pub fn root(&self) -> Root {
+        self.root
     }
 }
 

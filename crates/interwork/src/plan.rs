@@ -20,6 +20,7 @@ use usp::ErrorCode;
 
 use crate::cache::Cache;
 use crate::calls::{body, key_of, Call};
+use crate::dialect::{self, Root};
 use crate::fault;
 use crate::model::DeviceModel;
 use crate::read;
@@ -174,7 +175,10 @@ impl Plan {
             ));
         }
         let Some(model) = self.model.clone() else {
-            self.queue = vec![Call::Discover];
+            // dialect: a TR-181 listing first; a 9005 queues TR-098's.
+            if self.queue.is_empty() {
+                self.queue = vec![Call::Discover(Root::Tr181)];
+            }
             return self.send();
         };
         if !self.started {
@@ -274,8 +278,19 @@ impl Plan {
 
     fn send(&mut self) -> Step {
         self.sent = std::mem::take(&mut self.queue);
-        let key = &self.key;
-        Step::Send(self.sent.iter().map(|c| body(c, key)).collect())
+        // dialect: names leave in the CPE's model.
+        let (key, root) = (&self.key, self.root());
+        Step::Send(
+            self.sent
+                .iter()
+                .map(|c| root.body_to_cpe(body(c, key)))
+                .collect(),
+        )
+    }
+
+    /// The names the CPE speaks (TR-181 until its model is known).
+    fn root(&self) -> Root {
+        self.model.as_ref().map_or(Root::Tr181, |m| m.root())
     }
 
     /// The outcomes of the RPCs of the last `Send`, in order.
@@ -300,14 +315,19 @@ impl Plan {
                 fault::message(code, string),
             )
         };
+        // dialect: names come back in USP's model before the cache.
+        let outcome = self.root().outcome_from_cpe(outcome);
         match (call, outcome) {
             (_, Outcome::Failed { code, msg }) => self.done = Some(error(code, msg)),
-            (Call::Discover, Outcome::Response(Body::GetParameterNamesResponse(r))) => {
+            (Call::Discover(root), Outcome::Response(Body::GetParameterNamesResponse(r))) => {
                 let names = r.parameter_list.iter().map(|p| (&*p.name, p.writable));
-                self.set_model(DeviceModel::from_names(names));
+                self.set_model(dialect::discovered(root, names));
             }
-            // Not a TR-181 device: nothing of it is in a USP model.
-            (Call::Discover, Outcome::Fault { code: 9005, .. }) => {
+            (Call::Discover(Root::Tr181), Outcome::Fault { code: 9005, .. }) => {
+                self.queue.push(Call::Discover(Root::Tr098))
+            }
+            // Neither TR-181 nor TR-098: nothing of it is in a USP model.
+            (Call::Discover(_), Outcome::Fault { code: 9005, .. }) => {
                 self.set_model(DeviceModel::empty())
             }
             (Call::Gpv(names), Outcome::Response(Body::GetParameterValuesResponse(r))) => {
@@ -428,6 +448,6 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod write_tests;

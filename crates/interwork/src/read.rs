@@ -43,10 +43,15 @@ pub fn prefetch(
         })
         .filter(|(_, p)| p.kind == PathKind::Parameter || g.max_depth == 0)
         .filter(|(_, p)| p.segments.len() > 1)
-        .filter(|(s, _)| !knows(s) && schema.find(&template(s)).is_some())
+        .filter(|(s, _)| !knows(s) && in_model(schema, s))
         .map(|(s, _)| s.clone())
         .collect();
     gpv_calls(names, batch)
+}
+
+fn in_model(schema: &Schema, path: &str) -> bool {
+    let t = template(path);
+    schema.find(&t).is_some() || (t.ends_with('.') && schema.find(&format!("{t}{{i}}.")).is_some())
 }
 
 fn gpv_calls(mut names: Vec<String>, batch: usize) -> Vec<Call> {
@@ -170,6 +175,34 @@ mod tests {
                 path: "Device.A.".into(),
                 next_level: false
             }]
+        );
+    }
+
+    #[test]
+    fn prefetch_skips_paths_outside_the_model() {
+        let m = crate::DeviceModel::from_names([
+            ("Device.DeviceInfo.", false),
+            ("Device.DeviceInfo.ModelName", false),
+            ("Device.WiFi.", false),
+            ("Device.WiFi.SSID.", false),
+            ("Device.WiFi.SSID.1.", false),
+            ("Device.WiFi.SSID.1.SSID", false),
+        ])
+        .unwrap();
+        let req = ReqType::Get(usp::proto::usp::Get {
+            param_paths: ["Device.NoSuch.X", "Device.DeviceInfo.ModelName"]
+                .into_iter()
+                .chain(["Device.WiFi.SSID.", "Device.WiFi.SSID.2.", "Device.Nat."])
+                .map(String::from)
+                .collect(),
+            max_depth: 0,
+        });
+        assert_eq!(
+            prefetch(m.schema(), &req, 32, &|_| false),
+            [Call::Gpv(vec![
+                "Device.DeviceInfo.ModelName".into(),
+                "Device.WiFi.SSID.".into(),
+            ])]
         );
     }
 

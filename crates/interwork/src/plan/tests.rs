@@ -16,7 +16,7 @@ pub(super) fn cpe() -> DataModel {
 
 /// Runs `plan` against the simulator's model; returns the answer and the
 /// RPCs sent, one Vec per round.
-pub(super) fn run(mut plan: Plan, cpe: &mut DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
+pub(crate) fn run(mut plan: Plan, cpe: &mut DataModel) -> (Answer, Vec<Vec<Body<'static>>>) {
     let mut rounds = Vec::new();
     loop {
         match plan.poll() {
@@ -66,7 +66,7 @@ pub(super) fn answer(cpe: &mut DataModel, rpc: &Body<'_>) -> Outcome {
 }
 
 impl Plan {
-    fn new_test(req: ReqType, model: Option<Arc<DeviceModel>>, config: Config) -> Plan {
+    pub(crate) fn new_test(req: ReqType, model: Option<Arc<DeviceModel>>, config: Config) -> Plan {
         Plan::new(req, "msg-1", model, config)
     }
 }
@@ -83,21 +83,21 @@ pub(super) fn model(cpe: &mut DataModel) -> Arc<DeviceModel> {
     p.model().unwrap().clone()
 }
 
-pub(super) fn get(paths: &[&str], max_depth: u32) -> ReqType {
+pub(crate) fn get(paths: &[&str], max_depth: u32) -> ReqType {
     ReqType::Get(Get {
         param_paths: paths.iter().map(|p| (*p).to_owned()).collect(),
         max_depth,
     })
 }
 
-pub(super) fn results(a: Answer) -> Vec<RequestedPathResult> {
+pub(crate) fn results(a: Answer) -> Vec<RequestedPathResult> {
     match a {
         Answer::Resp(RespType::GetResp(r)) => r.req_path_results,
         other => panic!("not a GetResp: {other:?}"),
     }
 }
 
-pub(super) fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(r: &'a RequestedPathResult, obj: &str, name: &str) -> Option<&'a str> {
     r.resolved_path_results
         .iter()
         .find(|x| x.resolved_path == obj)
