@@ -2,6 +2,8 @@
 //! Mosquitto each test starts on a free port, CPE from the real simulator,
 //! controllers on rumqttc, Records read back by rusp-lib.
 
+#[path = "../crates/mtp/tests/support/controller5.rs"]
+mod controller5;
 #[path = "../crates/mtp/tests/support/mosquitto.rs"]
 #[allow(dead_code)]
 mod mosquitto;
@@ -9,7 +11,7 @@ mod support;
 
 use bytes::Bytes;
 use mosquitto::Mosquitto;
-use rumqttc::v5::mqttbytes::v5::{Packet, PublishProperties};
+use rumqttc::v5::mqttbytes::v5::PublishProperties;
 use rumqttc::v5::mqttbytes::QoS;
 use rusp_lib::usp_decoder::try_decode_record;
 use rusp_lib::usp_record::mod_Record::OneOfrecord_type as RecordType;
@@ -29,49 +31,27 @@ fn broker() -> Option<Mosquitto> {
     b
 }
 
-/// An MQTT 5 controller subscribed to `topic`, with what arrives there.
+/// An MQTT 5 controller subscribed to `topic`: what arrives there, as
+/// (content type, payload).
 async fn controller5(
     port: u16,
     id: &str,
     topic: &str,
 ) -> (
     rumqttc::v5::AsyncClient,
-    mpsc::Receiver<(Option<String>, Bytes)>,
+    mpsc::Receiver<rumqttc::v5::mqttbytes::v5::Publish>,
 ) {
-    let mut o = rumqttc::v5::MqttOptions::new(id, "127.0.0.1", port);
-    o.set_max_packet_size(Some(1 << 20));
-    let (client, mut events) = rumqttc::v5::AsyncClient::new(o, 16);
-    client.subscribe(topic, QoS::AtLeastOnce).await.unwrap();
-    let (tx, rx) = mpsc::channel(64);
-    let (ok_tx, ok_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let mut ok = Some(ok_tx);
-        while let Ok(ev) = events.poll().await {
-            match ev {
-                rumqttc::v5::Event::Incoming(Packet::SubAck(_)) => {
-                    if let Some(ok) = ok.take() {
-                        let _ = ok.send(());
-                    }
-                }
-                rumqttc::v5::Event::Incoming(Packet::Publish(p)) => {
-                    let ct = p.properties.and_then(|p| p.content_type);
-                    if tx.send((ct, p.payload)).await.is_err() {
-                        return;
-                    }
-                }
-                _ => {}
-            }
-        }
-    });
-    tokio::time::timeout(WAIT, ok_rx).await.unwrap().unwrap();
-    (client, rx)
+    controller5::v5_controller(port, id, topic).await
 }
 
-async fn next(rx: &mut mpsc::Receiver<(Option<String>, Bytes)>) -> (Option<String>, Bytes) {
-    tokio::time::timeout(WAIT, rx.recv())
+async fn next(
+    rx: &mut mpsc::Receiver<rumqttc::v5::mqttbytes::v5::Publish>,
+) -> (Option<String>, Bytes) {
+    let p = tokio::time::timeout(WAIT, rx.recv())
         .await
         .expect("a Record in time")
-        .expect("controller running")
+        .expect("controller running");
+    (p.properties.and_then(|p| p.content_type), p.payload)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

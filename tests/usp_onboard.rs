@@ -3,6 +3,8 @@
 //! reads every Record with rusp-lib. Unanswered, the OnBoardRequest comes
 //! again; answered, it stops. Only order and occurrence are asserted.
 
+#[path = "../crates/mtp/tests/support/controller5.rs"]
+mod controller5;
 #[path = "../crates/mtp/tests/support/mosquitto.rs"]
 #[allow(dead_code)]
 mod mosquitto;
@@ -10,9 +12,8 @@ mod support;
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use mosquitto::Mosquitto;
-use rumqttc::v5::mqttbytes::v5::{Packet, PublishProperties};
+use rumqttc::v5::mqttbytes::v5::PublishProperties;
 use rumqttc::v5::mqttbytes::QoS;
 use rusp_lib::usp::mod_Body::OneOfmsg_body as Body;
 use rusp_lib::usp::mod_Notify::OneOfnotification as Notification;
@@ -75,47 +76,19 @@ fn classify(bytes: &[u8]) -> Seen {
 
 struct Controller {
     client: rumqttc::v5::AsyncClient,
-    inbox: mpsc::Receiver<Bytes>,
+    inbox: mpsc::Receiver<rumqttc::v5::mqttbytes::v5::Publish>,
 }
 
 impl Controller {
     async fn start(port: u16) -> Controller {
-        let o = rumqttc::v5::MqttOptions::new("e2e-onboard", "127.0.0.1", port);
-        let (client, mut events) = rumqttc::v5::AsyncClient::new(o, 16);
-        client
-            .subscribe(CTRL_TOPIC, QoS::AtLeastOnce)
-            .await
-            .unwrap();
-        let (tx, inbox) = mpsc::channel(64);
-        let (ok_tx, ok_rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(async move {
-            let mut ok = Some(ok_tx);
-            while let Ok(ev) = events.poll().await {
-                match ev {
-                    rumqttc::v5::Event::Incoming(Packet::SubAck(_)) => {
-                        if let Some(ok) = ok.take() {
-                            let _ = ok.send(());
-                        }
-                    }
-                    rumqttc::v5::Event::Incoming(Packet::Publish(p)) => {
-                        // The test is over when nobody reads.
-                        let delivered = tx.send(p.payload).await;
-                        if delivered.is_err() {
-                            return;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        });
-        tokio::time::timeout(WAIT, ok_rx).await.unwrap().unwrap();
+        let (client, inbox) = controller5::v5_controller(port, "e2e-onboard", CTRL_TOPIC).await;
         Controller { client, inbox }
     }
 
     /// The next Record within `limit`, if any.
     async fn next_within(&mut self, limit: Duration) -> Option<Seen> {
         match tokio::time::timeout(limit, self.inbox.recv()).await {
-            Ok(Some(bytes)) => Some(classify(&bytes)),
+            Ok(Some(p)) => Some(classify(&p.payload)),
             Ok(None) => panic!("controller stopped"),
             Err(_) => None,
         }

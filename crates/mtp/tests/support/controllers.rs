@@ -18,39 +18,7 @@ pub async fn v5_controller(
     broker: &Mosquitto,
     filter: &str,
 ) -> (v5::AsyncClient, mpsc::Receiver<Publish5>) {
-    let mut o = v5::MqttOptions::new("controller5", "127.0.0.1", broker.port);
-    o.set_max_packet_size(Some(4 * 1024 * 1024));
-    let (client, mut eventloop) = v5::AsyncClient::new(o, 16);
-    client
-        .subscribe(filter, v5::mqttbytes::QoS::AtLeastOnce)
-        .await
-        .unwrap();
-    let (tx, rx) = mpsc::channel(16);
-    let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let mut subscribed = Some(subscribed_tx);
-        #[allow(clippy::collapsible_match)]
-        while let Ok(event) = eventloop.poll().await {
-            match event {
-                v5::Event::Incoming(v5::mqttbytes::v5::Packet::SubAck(_)) => {
-                    if let Some(s) = subscribed.take() {
-                        let _ = s.send(());
-                    }
-                }
-                v5::Event::Incoming(v5::mqttbytes::v5::Packet::Publish(p)) => {
-                    if tx.send(p).await.is_err() {
-                        return;
-                    }
-                }
-                _ => {}
-            }
-        }
-    });
-    tokio::time::timeout(WAIT, subscribed_rx)
-        .await
-        .unwrap()
-        .unwrap();
-    (client, rx)
+    super::controller5::v5_controller(broker.port, "controller5", filter).await
 }
 
 pub async fn v311_controller(

@@ -4,6 +4,7 @@
 //! checked by rusp-lib.
 #![allow(dead_code)]
 
+pub mod controller5;
 pub mod controllers;
 pub mod mosquitto;
 pub mod rabbitmq;
