@@ -172,7 +172,8 @@ async fn a_controller_writes_adds_deletes_and_reboots_the_cpe() {
     let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
     let _connect_record = next_record(&mut ws).await;
 
-    // A Set and a Get sent back to back run in order: the Get sees it.
+    // A Set and a Get sent back to back run in order, in one CWMP
+    // session: the Get sees the Set.
     let set = usp::msg::set(
         "s1",
         false,
@@ -182,6 +183,7 @@ async fn a_controller_writes_adds_deletes_and_reboots_the_cpe() {
         )],
     );
     let get = usp::msg::get("g1", ["Device.WiFi.SSID.1.SSID"], 0);
+    let sessions = support::sim::completed(&sim.stats());
     for m in [&set, &get] {
         let record = usp::record::no_session_context(AGENT, CONTROLLER, m);
         ws.send(Message::Binary(usp::encode_record(&record).into()))
@@ -201,6 +203,11 @@ async fn a_controller_writes_adds_deletes_and_reboots_the_cpe() {
         answers[0]
     );
     assert_eq!(get_values(&answers[1])[0].2, "Renamed");
+    sim.wait_for("the session to end", WAIT, |s| {
+        support::sim::completed(s) > sessions
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(support::sim::completed(&sim.stats()), sessions + 1);
     assert_eq!(
         sim.get_value(SERIAL, "Device.WiFi.SSID.1.SSID").as_deref(),
         Some("Renamed")

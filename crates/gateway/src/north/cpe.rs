@@ -3,13 +3,14 @@
 //! queue; the answer goes back to the northbound loop, which owns the
 //! agents. The RPCs of one plan step are queued together, so they share
 //! the device's session. One device runs one plan at a time, in the order
-//! its requests came: a Get after a Set sees the Set.
+//! its requests came: a Get after a Set sees the Set, and, as the device
+//! stays held while requests wait, in the same CWMP session.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use acs::{AcsHandle, RpcOutcome, SubmitError};
+use acs::{AcsHandle, Hold, RpcOutcome, SubmitError};
 use agent::dm::Answer;
 use agent::Remote;
 use interwork::fault::vendor;
@@ -43,8 +44,9 @@ pub struct Interworker {
     acs: AcsHandle,
     done: mpsc::Sender<Finished>,
     running: usize,
-    /// Devices with a plan running, and the requests waiting behind it.
-    busy: HashMap<String, VecDeque<(Remote, DeviceKey)>>,
+    /// Devices with a plan running, and the requests waiting behind it;
+    /// the hold keeps the CPE's session open from one plan to the next.
+    busy: HashMap<String, (Hold, VecDeque<(Remote, DeviceKey)>)>,
     waiting: usize,
     config: interwork::Config,
     /// How long each RPC may wait for the device's session.
@@ -93,7 +95,7 @@ impl Interworker {
             let answer = error(ErrorCode::ResourcesExceeded, why);
             Err(Box::new(finished(remote.clone(), Some(answer), None)))
         };
-        if let Some(queue) = self.busy.get_mut(&remote.agent) {
+        if let Some((_, queue)) = self.busy.get_mut(&remote.agent) {
             if queue.len() >= MAX_WAITING_PER_DEVICE || self.waiting >= MAX_WAITING {
                 return busy("too many requests waiting for this CPE");
             }
@@ -104,7 +106,9 @@ impl Interworker {
         if self.running >= MAX_PLANS {
             return busy("too many requests to CPE under way");
         }
-        self.busy.insert(remote.agent.clone(), VecDeque::new());
+        let hold = self.acs.hold(device.clone());
+        self.busy
+            .insert(remote.agent.clone(), (hold, VecDeque::new()));
         self.spawn(remote, device);
         Ok(())
     }
@@ -114,7 +118,7 @@ impl Interworker {
     pub fn ended(&mut self, agent: &str, fresh: Vec<(String, String, cwmp::ValueType)>) {
         self.fresh.keep(agent, fresh, Instant::now());
         self.running = self.running.saturating_sub(1);
-        match self.busy.get_mut(agent).and_then(VecDeque::pop_front) {
+        match self.busy.get_mut(agent).and_then(|(_, q)| q.pop_front()) {
             Some((remote, device)) => {
                 self.waiting = self.waiting.saturating_sub(1);
                 self.spawn(remote, device);
