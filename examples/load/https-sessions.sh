@@ -17,7 +17,10 @@
 # resumes its own session from its second connection on; the figure is then
 # for resumed handshakes and says so. Without it every handshake is full.
 #
-#   [RESUME=1] examples/load/https-sessions.sh [ROUNDS] [SECONDS] [CPE] [SIM_THREADS]
+# BIN=path runs that binary instead of building one (to compare two builds
+# in the same session); SIM_BIN likewise for the simulator side.
+#
+#   [RESUME=1] [BIN=...] [SIM_BIN=...] examples/load/https-sessions.sh [ROUNDS] [SECONDS] [CPE] [SIM_THREADS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -32,8 +35,11 @@ else
 fi
 
 command -v openssl >/dev/null || { echo "openssl is missing: apt-get install -y openssl" >&2; exit 1; }
-cargo build -q --release -p gateway --bin cwmp2usp
-BIN=target/release/cwmp2usp
+if [ -z "${BIN:-}" ]; then
+  cargo build -q --release -p gateway --bin cwmp2usp
+  BIN=${CARGO_TARGET_DIR:-target}/release/cwmp2usp
+fi
+SIM_BIN=${SIM_BIN:-$BIN}
 
 WORK=$(mktemp -d /dev/shm/cwmp2usp-https.XXXXXX)
 GW=""
@@ -66,7 +72,7 @@ HZ=$(getconf CLK_TCK)
 runs=(); per_cpu=(); per_sim=()
 for r in $(seq "$ROUNDS"); do
   t0=$(ticks)
-  line=$(/usr/bin/time -f "%U %S" -o "$WORK/sim.cpu" taskset -c 0 "$BIN" sim --threads "$THREADS" --acs "https://127.0.0.1:$PORT/" \
+  line=$(/usr/bin/time -f "%U %S" -o "$WORK/sim.cpu" taskset -c 0 "$SIM_BIN" sim --threads "$THREADS" --acs "https://127.0.0.1:$PORT/" \
           --acs-ca "$WORK/ca.pem" "${SIM_RESUME[@]}" --count "$CPE" --interval 0 --no-bootstrap \
           --serial-prefix "R$r-" --progress 0 --duration "$SECONDS_PER_RUN" 2>/dev/null | tail -1)
   rate=$(sed -n 's/.*"sessions_per_second":\([0-9.]*\).*/\1/p' <<<"$line")

@@ -1,5 +1,5 @@
 //! What one TLS handshake's public-key work costs on this machine, with the
-//! gateway's crypto provider (ring): each key exchange group the provider
+//! gateway's crypto provider (ring, with aws-lc key exchange): each group it
 //! offers (one side: key generation plus the shared secret) and an ECDSA
 //! P-256 signature, the server's own work per full handshake.
 //!

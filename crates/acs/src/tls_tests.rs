@@ -95,7 +95,25 @@ async fn handshake_kind(
     server: Arc<rustls::ServerConfig>,
     client: Arc<rustls::ClientConfig>,
 ) -> Result<(rustls::CipherSuite, Option<rustls::HandshakeKind>), String> {
+    handshake_facts(server, client)
+        .await
+        .map(|(suite, kind, _)| (suite, kind))
+}
+
+/// The suite, the kind of handshake and the key exchange group.
+async fn handshake_facts(
+    server: Arc<rustls::ServerConfig>,
+    client: Arc<rustls::ClientConfig>,
+) -> Result<
+    (
+        rustls::CipherSuite,
+        Option<rustls::HandshakeKind>,
+        Option<rustls::NamedGroup>,
+    ),
+    String,
+> {
     let kind = std::sync::Mutex::new(None);
+    let group = std::sync::Mutex::new(None);
     let (a, b) = tokio::io::duplex(64 * 1024);
     let accept = async {
         let mut s = tokio_rustls::TlsAcceptor::from(server)
@@ -108,6 +126,7 @@ async fn handshake_kind(
         s.flush().await.map_err(|e| e.to_string())?;
         let conn = s.get_ref().1;
         *kind.lock().unwrap() = conn.handshake_kind();
+        *group.lock().unwrap() = conn.negotiated_key_exchange_group().map(|g| g.name());
         conn.negotiated_cipher_suite()
             .map(|s| s.suite())
             .ok_or_else(|| "no suite".to_string())
@@ -127,7 +146,25 @@ async fn handshake_kind(
     };
     let suite = tokio::join!(accept, connect).0?;
     let kind = *kind.lock().unwrap();
-    Ok((suite, kind))
+    let group = *group.lock().unwrap();
+    Ok((suite, kind, group))
+}
+
+#[tokio::test]
+async fn a_stock_client_gets_a_full_x25519_handshake_from_aws_lc_key_exchange() {
+    let names = |groups: &[&dyn rustls::crypto::SupportedKxGroup]| {
+        groups.iter().map(|g| g.name()).collect::<Vec<_>>()
+    };
+    // The groups and their order are ring's; only the arithmetic moved.
+    assert_eq!(
+        names(&provider().kx_groups),
+        names(&rustls::crypto::ring::default_provider().kx_groups)
+    );
+    let pki = Pki::new();
+    let server = server_config(&pki.files(pki.leaf("s", None))).unwrap();
+    let (_, kind, group) = handshake_facts(server, pki.client(None)).await.unwrap();
+    assert_eq!(kind, Some(rustls::HandshakeKind::Full));
+    assert_eq!(group, Some(rustls::NamedGroup::X25519));
 }
 
 #[tokio::test]
