@@ -27,6 +27,8 @@ use self::cpe::{Finished, Interworker};
 
 /// Records and link events waiting for the agent logic.
 const INBOUND_QUEUE: usize = 4096;
+/// Events taken into one batch of actions beyond the first.
+const MAX_BURST: usize = 255;
 /// Resource path of every agent on the WebSocket server.
 pub const WS_PATH: &str = "/usp/agent/{eid}";
 
@@ -181,14 +183,17 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             let timer = self.agents.poll_timeout();
             // Unused when there is no deadline, but select! builds it anyway.
             let wake = timer.map_or_else(far_future, instant_of);
-            tokio::select! {
+            let mut actions = tokio::select! {
                 ev = devices.recv(), if devices_open => match ev {
-                    Some(ev) => self.on_device_event(ev, &mut cpe).await,
-                    None => devices_open = false,
+                    Some(ev) => self.on_device_event(ev, &mut cpe),
+                    None => {
+                        devices_open = false;
+                        Vec::new()
+                    }
                 },
-                Some(f) = done.recv() => self.on_finished(f, &mut cpe).await,
+                Some(f) = done.recv() => self.on_finished(f, &mut cpe),
                 inbound = self.inbound.recv() => match inbound {
-                    Some(i) => self.on_inbound(i, &mut cpe).await,
+                    Some(i) => self.on_inbound(i),
                     None => return,
                 },
                 () = tokio::time::sleep_until(wake), if timer.is_some() => {
@@ -197,24 +202,38 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                     let now = timer.map_or_else(SystemTime::now, |t| t.max(SystemTime::now()));
                     let actions = self.agents.handle_timeout(now, &mut || jitter.next_u32());
                     debug!(actions = actions.len(), next = ?self.agents.poll_timeout(), "notification timer");
-                    self.act(actions, &mut cpe).await;
+                    actions
                 }
+            };
+            // A burst (a boot storm of new devices, pipelined requests):
+            // what already waits joins this batch, so its agents' state is
+            // written in one transaction rather than one fsync each.
+            for _ in 0..MAX_BURST {
+                let more = if let Ok(ev) = devices.try_recv() {
+                    self.on_device_event(ev, &mut cpe)
+                } else if let Ok(i) = self.inbound.try_recv() {
+                    self.on_inbound(i)
+                } else if let Ok(f) = done.try_recv() {
+                    self.on_finished(f, &mut cpe)
+                } else {
+                    break;
+                };
+                actions.extend(more);
             }
+            self.act(actions, &mut cpe).await;
         }
     }
 
-    async fn on_finished(&mut self, f: Finished, cpe: &mut Interworker) {
+    fn on_finished(&mut self, f: Finished, cpe: &mut Interworker) -> Vec<Action> {
         if let Some(m) = f.model {
             cpe.learned(&f.remote.agent, m);
         }
         cpe.ended(&f.remote.agent, f.fresh);
-        let actions = self
-            .agents
-            .finish_remote(f.remote, f.answer, SystemTime::now());
-        self.act(actions, cpe).await;
+        self.agents
+            .finish_remote(f.remote, f.answer, SystemTime::now())
     }
 
-    async fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) {
+    fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) -> Vec<Action> {
         let acs::Event::Informed {
             device,
             events,
@@ -222,7 +241,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             ..
         } = ev
         else {
-            return;
+            return Vec::new();
         };
         let product = (
             device.oui.clone(),
@@ -247,18 +266,18 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 // Registered at this Inform: the device's first (agents of
                 // devices already registered came up at start).
                 if self.onboard_request {
-                    let actions = self.agents.on_board(&eid, None, SystemTime::now());
-                    self.act(actions, cpe).await;
+                    return self.agents.on_board(&eid, None, SystemTime::now());
                 }
             }
             Ok(_) => {}
             Err(e) => warn!(device = %device.endpoint_id(), error = %e, "no USP agent"),
         }
+        Vec::new()
     }
 
-    async fn on_inbound(&mut self, inbound: Inbound, cpe: &mut Interworker) {
+    fn on_inbound(&mut self, inbound: Inbound) -> Vec<Action> {
         let now = SystemTime::now();
-        let actions = match inbound {
+        match inbound {
             Inbound::Up { agent, link } => {
                 debug!(agent = %agent, protocol = link.protocol(), "MTP link up");
                 self.agents.on_mtp_up(&agent, &link, now)
@@ -277,8 +296,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 self.agents.on_mtp_down(&agent, protocol, link);
                 Vec::new()
             }
-        };
-        self.act(actions, cpe).await;
+        }
     }
 
     /// State first, answers after: a controller told that its subscription
