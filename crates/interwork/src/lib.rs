@@ -20,7 +20,10 @@
 //!   AddObject, one atomic SetParameterValues and DeleteObject, a
 //!   rolled-back one deletes what it created; the CPE's refusals go into
 //!   the next run, until a run needs nothing new.
-//! - Operate: `Device.Reboot()` and `Device.FactoryReset()` as their RPCs.
+//! - [`operate`]: `Device.Reboot()` and `Device.FactoryReset()` as their
+//!   RPCs; firmware `Download()` and the IP diagnostics as asynchronous
+//!   commands (a Download RPC, or an SPV of `DiagnosticsState=Requested`)
+//!   that the gateway completes from the CPE's later reports.
 //! - [`fault`]: CWMP faults as USP errors.
 #![cfg_attr(
     not(test),
@@ -31,6 +34,7 @@ pub mod cache;
 pub mod calls;
 pub mod fault;
 pub mod model;
+pub mod operate;
 pub mod plan;
 pub mod read;
 pub mod write;

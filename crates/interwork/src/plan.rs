@@ -21,7 +21,8 @@ use usp::ErrorCode;
 use crate::cache::Cache;
 use crate::calls::{body, key_of, Call};
 use crate::fault;
-use crate::model::DeviceModel;
+use crate::model::{template, DeviceModel};
+use crate::operate;
 use crate::read;
 use crate::write::{self, Run, Writes};
 
@@ -86,8 +87,9 @@ pub struct Plan {
     writes: Writes,
     /// ParameterKey / CommandKey of the RPCs that change the CPE.
     key: String,
-    /// The command ran (Operate).
-    operated: bool,
+    /// The command ran (Operate): `Some(true)` when it goes on after its
+    /// RPC (asynchronous, see [`crate::operate`]).
+    operated: Option<bool>,
     queue: Vec<Call>,
     sent: Vec<Call>,
     rounds: u32,
@@ -128,7 +130,7 @@ impl Plan {
             cache: Cache::default(),
             writes: Writes::default(),
             key,
-            operated: false,
+            operated: None,
             queue: Vec::new(),
             sent: Vec::new(),
             rounds: 0,
@@ -250,25 +252,26 @@ impl Plan {
         let Some(model) = &self.model else {
             return Ok(internal("no model"));
         };
-        let known = model.schema().find(&o.command).is_some();
-        let call = match o.command.as_str() {
-            "Device.Reboot()" if known => Call::Reboot,
-            "Device.FactoryReset()" if known => Call::FactoryReset,
-            _ => {
-                return Ok(error(
-                    ErrorCode::InvalidPath.as_u32(),
-                    format!("{} is not a command this agent supports", o.command),
-                ))
-            }
+        let schema = model.schema();
+        let known = |p: &str| schema.find(&template(p)).is_some();
+        let Some(command) = operate::command_of(&o.command).filter(|_| known(&o.command)) else {
+            return Ok(error(
+                ErrorCode::InvalidPath.as_u32(),
+                format!("{} is not a command this agent supports", o.command),
+            ));
         };
-        if !self.operated {
-            return Err(call);
-        }
+        let result = match self.operated {
+            None => match operate::call(command, o, &known) {
+                Ok(call) => return Err(call),
+                Err((code, msg)) => usp::msg::operate_failure(o.command.clone(), code, msg),
+            },
+            Some(false) => {
+                usp::msg::operate_output(o.command.clone(), std::iter::empty::<(String, String)>())
+            }
+            Some(true) => usp::msg::operate_async(o.command.clone(), agent::commands::ASYNC),
+        };
         Ok(Answer::Resp(RespType::OperateResp(OperateResp {
-            operation_results: vec![usp::msg::operate_output(
-                o.command.clone(),
-                std::iter::empty::<(String, String)>(),
-            )],
+            operation_results: vec![result],
         })))
     }
 
@@ -383,18 +386,36 @@ impl Plan {
             }
             (Call::Reboot, Outcome::Response(Body::RebootResponse))
             | (Call::FactoryReset, Outcome::Response(Body::FactoryResetResponse)) => {
-                self.operated = true
+                self.operated = Some(false)
             }
-            (Call::Reboot | Call::FactoryReset, Outcome::Fault { code, string, .. }) => {
+            // Status 0: downloaded and applied already, no TransferComplete.
+            (Call::Download { .. }, Outcome::Response(Body::DownloadResponse(r))) => {
+                self.operated = Some(r.status != 0)
+            }
+            (Call::Diagnose(_), Outcome::Response(Body::SetParameterValuesResponse(_))) => {
+                self.operated = Some(true)
+            }
+            (
+                Call::Reboot | Call::FactoryReset | Call::Download { .. } | Call::Diagnose(_),
+                Outcome::Fault {
+                    code,
+                    string,
+                    params,
+                },
+            ) => {
                 let cmd = match &self.request {
                     ReqType::Operate(o) => o.command.clone(),
                     _ => String::new(),
                 };
-                let failure = usp::msg::operate_failure(
-                    cmd,
-                    ErrorCode::CommandFailure,
-                    fault::message(code, &string),
-                );
+                let mut why = fault::message(code, &string);
+                for p in params {
+                    why.push_str(&format!(
+                        "; {}: {}",
+                        p.name,
+                        fault::message(p.code, &p.string)
+                    ));
+                }
+                let failure = usp::msg::operate_failure(cmd, ErrorCode::CommandFailure, why);
                 self.done = Some(Answer::Resp(RespType::OperateResp(OperateResp {
                     operation_results: vec![failure],
                 })));
@@ -427,6 +448,8 @@ impl Plan {
     }
 }
 
+#[cfg(test)]
+mod operate_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
