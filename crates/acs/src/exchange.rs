@@ -141,6 +141,19 @@ pub enum Event {
         /// data model.
         software_version: String,
     },
+    /// A CPE reported a file transfer's end: TransferComplete for a
+    /// Download or Upload we asked for (`command_key` is ours), or
+    /// AutonomousTransferComplete (`autonomous`, no CommandKey).
+    /// `fault_code` 0 means success.
+    TransferComplete {
+        device: DeviceKey,
+        command_key: String,
+        fault_code: u32,
+        fault_string: String,
+        start_time: String,
+        complete_time: String,
+        autonomous: bool,
+    },
     /// An RPC is queued for a device with no open session.
     ConnectionRequestNeeded(DeviceKey),
     RpcDone {
