@@ -18,6 +18,7 @@ use tracing::{debug, info, warn};
 
 use crate::jitter::Jitter;
 
+mod commands;
 mod cpe;
 mod fresh;
 mod plan;
@@ -208,6 +209,9 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             cpe.learned(&f.remote.agent, m);
         }
         cpe.ended(&f.remote.agent, f.fresh);
+        if let Some(path) = &f.remote.completes {
+            return self.on_results(&f.remote.agent, path, f.answer, cpe).await;
+        }
         let actions = self
             .agents
             .finish_remote(f.remote, f.answer, SystemTime::now());
@@ -215,14 +219,30 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     }
 
     async fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) {
-        let acs::Event::Informed {
-            device,
-            events,
-            software_version,
-            ..
-        } = ev
-        else {
-            return;
+        let (device, events, software_version) = match ev {
+            acs::Event::Informed {
+                device,
+                events,
+                software_version,
+                ..
+            } => (device, events, software_version),
+            acs::Event::TransferComplete {
+                device,
+                command_key,
+                fault_code,
+                fault_string,
+                autonomous: false,
+                ..
+            } => {
+                let t = commands::Transfer {
+                    device,
+                    command_key,
+                    fault_code,
+                    fault_string,
+                };
+                return self.on_transfer(t, cpe).await;
+            }
+            _ => return,
         };
         let product = (
             device.oui.clone(),
@@ -239,6 +259,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         );
         if let Ok(eid) = &added {
             cpe.informed(eid, product, &events);
+            self.check_diagnostics(eid, &device, &events, cpe);
         }
         match added {
             Ok(eid) if self.agents.len() > before => {
