@@ -10,7 +10,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::gateway::Gateway;
-use support::sim::{Sim, WAIT};
+use support::sim::WAIT;
 use support::usp_ws::*;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use usp::proto::usp::operate_resp::operation_result::OperationResp;
@@ -86,13 +86,7 @@ async fn until_no_request(ws: &mut Ws, what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_and_ipping_are_requests_until_the_cpe_reports_their_end() {
     let gw = Gateway::start(&["--cwmp-auth", "none"]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
-    let _connect_record = next_record(&mut ws).await;
+    let (sim, mut ws) = cpe_and_controller(&gw).await;
     let url = file_server().await;
 
     // Firmware Download(): a Download RPC, then the CPE's TransferComplete.
