@@ -198,14 +198,14 @@ impl<S: Store> Engine<S> {
             Body::Empty => self.dispatch(now, sid),
             Body::TransferComplete(t) => {
                 let (f, times) = (&t.fault_struct, (&*t.start_time, &*t.complete_time));
-                let ev = transfer_event(s.device.clone(), &t.command_key, f, times, false);
+                let ev = Event::transfer(s.device.clone(), &t.command_key, f, times, false);
                 self.events.push_back(ev);
                 reply_to(Body::TransferCompleteResponse)
             }
             Body::AutonomousTransferComplete(t) => {
                 let (f, times) = (&t.fault_struct, (&*t.start_time, &*t.complete_time));
                 self.events
-                    .push_back(transfer_event(s.device.clone(), "", f, times, true));
+                    .push_back(Event::transfer(s.device.clone(), "", f, times, true));
                 reply_to(Body::AutonomousTransferCompleteResponse)
             }
             Body::DUStateChangeComplete(_) => reply_to(Body::DUStateChangeCompleteResponse),
@@ -384,22 +384,4 @@ const ACS_METHODS: &[&str] = &[
 /// A CPE's answer to an ACS RPC (a `...Response` or a fault).
 fn is_answer(body: &Body<'_>) -> bool {
     matches!(body, Body::Fault(_)) || body.method_name().ends_with("Response")
-}
-
-fn transfer_event(
-    device: DeviceKey,
-    command_key: &str,
-    fault: &cwmp::TransferFault<'_>,
-    (start, complete): (&str, &str),
-    autonomous: bool,
-) -> Event {
-    Event::TransferComplete {
-        device,
-        command_key: command_key.to_owned(),
-        fault_code: fault.fault_code,
-        fault_string: fault.fault_string.to_string(),
-        start_time: start.to_owned(),
-        complete_time: complete.to_owned(),
-        autonomous,
-    }
 }

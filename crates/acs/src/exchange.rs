@@ -185,3 +185,23 @@ pub enum Event {
         state: Provisioning,
     },
 }
+
+impl Event {
+    pub(crate) fn transfer(
+        device: DeviceKey,
+        command_key: &str,
+        fault: &cwmp::TransferFault<'_>,
+        (start, complete): (&str, &str),
+        autonomous: bool,
+    ) -> Event {
+        Event::TransferComplete {
+            device,
+            command_key: command_key.to_owned(),
+            fault_code: fault.fault_code,
+            fault_string: fault.fault_string.to_string(),
+            start_time: start.to_owned(),
+            complete_time: complete.to_owned(),
+            autonomous,
+        }
+    }
+}

@@ -14,17 +14,20 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-use agent::dm::Answer;
+use agent::dm::{Answer, Schema};
 use agent::local::request::Outcome as RequestOutcome;
 use agent::local::FACTS;
 use cwmp::ValueType;
+use usp::proto::usp::operate_resp::OperationResult;
 use usp::proto::usp::request::ReqType;
 use usp::proto::usp::response::RespType;
-use usp::proto::usp::{Get, Operate};
-use usp::ErrorCode;
+use usp::proto::usp::{Get, Operate, OperateResp};
+use usp::{msg, ErrorCode};
 
 use crate::calls::Call;
+use crate::fault;
 use crate::model::template;
+use crate::plan::ParamFault;
 
 /// What a command becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,6 +220,55 @@ pub type Refusal = (ErrorCode, String);
 
 fn invalid(msg: impl Into<String>) -> Refusal {
     (ErrorCode::InvalidArguments, msg.into())
+}
+
+/// The command's RPC while it has not run (`Err`), then its answer
+/// (`operated`: whether it goes on after its RPC). Only commands that
+/// resolve in the device's model run; the model holds only those the
+/// gateway maps (see [`crate::model::COMMANDS`]).
+pub(crate) fn step(schema: &Schema, o: &Operate, operated: Option<bool>) -> Result<Answer, Call> {
+    let known = |p: &str| schema.find(&template(p)).is_some();
+    let Some(command) = command_of(&o.command).filter(|_| known(&o.command)) else {
+        return Ok(Answer::Error(usp::proto::usp::Error {
+            err_code: ErrorCode::InvalidPath.as_u32(),
+            err_msg: format!("{} is not a command this agent supports", o.command),
+            param_errs: Vec::new(),
+        }));
+    };
+    let result = match operated {
+        None => match call(command, o, &known) {
+            Ok(call) => return Err(call),
+            Err((code, msg)) => msg::operate_failure(o.command.clone(), code, msg),
+        },
+        Some(false) => {
+            msg::operate_output(o.command.clone(), std::iter::empty::<(String, String)>())
+        }
+        Some(true) => msg::operate_async(o.command.clone(), agent::commands::ASYNC),
+    };
+    Ok(resp(result))
+}
+
+/// The CPE refused the command's RPC.
+pub(crate) fn failed(command: String, code: u32, string: &str, params: &[ParamFault]) -> Answer {
+    let mut why = fault::message(code, string);
+    for p in params {
+        why.push_str(&format!(
+            "; {}: {}",
+            p.name,
+            fault::message(p.code, &p.string)
+        ));
+    }
+    resp(msg::operate_failure(
+        command,
+        ErrorCode::CommandFailure,
+        why,
+    ))
+}
+
+fn resp(result: OperationResult) -> Answer {
+    Answer::Resp(RespType::OperateResp(OperateResp {
+        operation_results: vec![result],
+    }))
 }
 
 /// The RPC that starts `command`; `known` says whether a parameter exists

@@ -14,14 +14,13 @@ use std::sync::Arc;
 use agent::dm::{self, Answer, Refusal};
 use cwmp::{Body, ValueType};
 use usp::proto::usp::request::ReqType;
-use usp::proto::usp::response::RespType;
-use usp::proto::usp::{Error, Operate, OperateResp};
+use usp::proto::usp::{Error, Operate};
 use usp::ErrorCode;
 
 use crate::cache::Cache;
 use crate::calls::{body, key_of, Call};
 use crate::fault;
-use crate::model::{template, DeviceModel};
+use crate::model::DeviceModel;
 use crate::operate;
 use crate::read;
 use crate::write::{self, Run, Writes};
@@ -252,27 +251,7 @@ impl Plan {
         let Some(model) = &self.model else {
             return Ok(internal("no model"));
         };
-        let schema = model.schema();
-        let known = |p: &str| schema.find(&template(p)).is_some();
-        let Some(command) = operate::command_of(&o.command).filter(|_| known(&o.command)) else {
-            return Ok(error(
-                ErrorCode::InvalidPath.as_u32(),
-                format!("{} is not a command this agent supports", o.command),
-            ));
-        };
-        let result = match self.operated {
-            None => match operate::call(command, o, &known) {
-                Ok(call) => return Err(call),
-                Err((code, msg)) => usp::msg::operate_failure(o.command.clone(), code, msg),
-            },
-            Some(false) => {
-                usp::msg::operate_output(o.command.clone(), std::iter::empty::<(String, String)>())
-            }
-            Some(true) => usp::msg::operate_async(o.command.clone(), agent::commands::ASYNC),
-        };
-        Ok(Answer::Resp(RespType::OperateResp(OperateResp {
-            operation_results: vec![result],
-        })))
+        operate::step(model.schema(), o, self.operated)
     }
 
     fn send(&mut self) -> Step {
@@ -407,18 +386,7 @@ impl Plan {
                     ReqType::Operate(o) => o.command.clone(),
                     _ => String::new(),
                 };
-                let mut why = fault::message(code, &string);
-                for p in params {
-                    why.push_str(&format!(
-                        "; {}: {}",
-                        p.name,
-                        fault::message(p.code, &p.string)
-                    ));
-                }
-                let failure = usp::msg::operate_failure(cmd, ErrorCode::CommandFailure, why);
-                self.done = Some(Answer::Resp(RespType::OperateResp(OperateResp {
-                    operation_results: vec![failure],
-                })));
+                self.done = Some(operate::failed(cmd, code, &string, &params));
             }
             (_, Outcome::Fault { code, string, .. }) => {
                 self.done = Some(error(

@@ -111,12 +111,8 @@ pub struct Snapshot {
     /// Asynchronous commands under way (absent in older snapshots).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<Request>,
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "request::is_zero")]
     pub last_request: u32,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 /// One agent's LocalAgent state.

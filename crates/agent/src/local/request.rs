@@ -19,6 +19,10 @@ const PREFIX: &str = "Device.LocalAgent.Request.";
 /// Input arguments never kept (they would be persisted in clear).
 const SECRET_INPUTS: &[&str] = &["Password"];
 
+pub(crate) fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// The `Status` of a Request (TR-181 `Request.{i}.Status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
