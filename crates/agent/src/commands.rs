@@ -18,7 +18,7 @@ use usp::{msg, ErrorCode};
 
 use crate::agents::{Action, Agents};
 use crate::dm::Answer;
-use crate::local::request::{Completed, Outcome, Refused, Request};
+use crate::local::request::{self, Completed, Outcome, Refused, Request};
 use crate::local::LocalAgent;
 
 /// The `req_obj_path` by which the CPE side says "asynchronous: the agent
@@ -76,15 +76,15 @@ pub(crate) fn settle(local: &mut LocalAgent, n: u32, answer: Option<&mut Answer>
             _ => None,
         })
         .collect();
-    match local.requests.settle(n, !pending.is_empty()) {
-        Some(path) => {
-            for p in pending.iter_mut() {
-                **p = path.clone();
-            }
-            true
-        }
-        None => false,
+    let asynchronous = !pending.is_empty();
+    let changed = local.requests.settle(n, asynchronous).is_some();
+    // Even when the CPE already reported the end (its TransferComplete
+    // overtook this answer), the controller learns which Request it was.
+    let path = request::path_of(n);
+    for p in pending.iter_mut() {
+        **p = path.clone();
     }
+    changed
 }
 
 impl Agents {

@@ -151,3 +151,15 @@ fn remote_req(command: &str) -> usp::proto::usp::request::ReqType {
         ..Default::default()
     })
 }
+
+#[test]
+fn an_end_reported_before_the_answer_still_names_the_request() {
+    let (mut a, eid) = setup();
+    let remote = operate(&mut a, &eid, "op-1", PING);
+    let path = "Device.LocalAgent.Request.1.";
+    let (done, _) = a.complete_request(&eid, path, Outcome::Success(Default::default()));
+    assert!(done.is_some());
+    let out = a.finish_remote(*remote, Some(accepted(PING)), t0());
+    assert_eq!(answer_of(&out), OperationResp::ReqObjPath(path.into()));
+    assert!(a.requests(&eid).is_empty());
+}

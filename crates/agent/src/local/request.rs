@@ -62,9 +62,14 @@ pub struct Request {
     pub inputs: BTreeMap<String, String>,
 }
 
+/// `Device.LocalAgent.Request.3.`
+pub fn path_of(instance: u32) -> String {
+    format!("{PREFIX}{instance}.")
+}
+
 impl Request {
     pub fn path(&self) -> String {
-        format!("{PREFIX}{}.", self.instance)
+        path_of(self.instance)
     }
 
     /// The value of one of its parameters (`Command`, `Status`, ...).

@@ -180,6 +180,26 @@ fn commands_are_offered_only_with_their_objects() {
     }
     let download = crate::operate::FIRMWARE_DOWNLOAD;
     assert!(full.schema().find(download).is_some());
+    // The CWMP object beside the command of the same name stays readable.
+    let gsdm = msg::get_supported_dm("d", ["Device.IP.Diagnostics.IPPing."], false);
+    let (a, _) = run(
+        Plan::new(
+            gsdm.request().unwrap().clone(),
+            "d",
+            Some(full.clone()),
+            Config::default(),
+        ),
+        &mut cpe,
+    );
+    let Answer::Resp(RespType::GetSupportedDmResp(d)) = a else {
+        panic!("{a:?}")
+    };
+    let obj = &d.req_obj_results[0];
+    assert_eq!(obj.err_code, 0, "{obj:?}");
+    assert!(obj.supported_objs[0]
+        .supported_params
+        .iter()
+        .any(|p| p.param_name == "DiagnosticsState"));
     // A CPE with neither the diagnostics objects nor firmware images.
     let names = [
         "Device.",
