@@ -18,13 +18,7 @@ const SERIAL: &str = "SIM000000";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_controller_reads_the_cpe_model_through_its_agent() {
     let gw = Gateway::start(&["--cwmp-auth", "none"]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
-    let _connect_record = next_record(&mut ws).await;
+    let (sim, mut ws) = cpe_and_controller(&gw).await;
 
     // One Get spanning the CPE's model and the gateway's LocalAgent.
     let get = usp::msg::get(
@@ -164,13 +158,7 @@ async fn a_controller_reads_the_cpe_model_through_its_agent() {
 async fn a_controller_writes_adds_deletes_and_reboots_the_cpe() {
     use futures_util::SinkExt as _;
     let gw = Gateway::start(&["--cwmp-auth", "none"]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
-    let _connect_record = next_record(&mut ws).await;
+    let (sim, mut ws) = cpe_and_controller(&gw).await;
 
     // A Set and a Get sent back to back run in order, in one CWMP
     // session: the Get sees the Set.
@@ -375,13 +363,7 @@ async fn listed_static_values_are_served_from_cache_within_their_max_age() {
         "--get-max-age",
         "Device.DeviceInfo.ModelName=3600",
     ]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
-    let _connect_record = next_record(&mut ws).await;
+    let (sim, mut ws) = cpe_and_controller(&gw).await;
     let model = usp::msg::get("g1", ["Device.DeviceInfo.ModelName"], 0);
     assert_eq!(get_values(&request(&mut ws, &model).await)[0].2, "HGW-4200");
     let sessions = sim.wait_for("the first read's session", WAIT, |s| {

@@ -12,12 +12,25 @@ pub use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use super::gateway::Gateway;
-use super::sim::WAIT;
+use super::sim::{Sim, WAIT};
 
 pub const CONTROLLER: &str = "proto::e2e-controller";
 pub const AGENT: &str = "os::00D09E-SIM000000";
 
 pub type Ws = WebSocketStream<TcpStream>;
+
+/// One simulated CPE informing `gw` (its boot session done) and a
+/// controller connected to its agent, past the Connect record.
+pub async fn cpe_and_controller(gw: &Gateway) -> (Sim, Ws) {
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+    (sim, ws)
+}
 
 /// The gateway's agent URL for `eid`, from its ready line.
 pub fn agent_url(gw: &Gateway, eid: &str) -> String {

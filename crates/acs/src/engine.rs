@@ -196,8 +196,16 @@ impl<S: Store> Engine<S> {
         };
         match &env.body {
             Body::Empty => self.dispatch(now, sid),
-            Body::TransferComplete(_) => reply_to(Body::TransferCompleteResponse),
-            Body::AutonomousTransferComplete(_) => {
+            Body::TransferComplete(t) => {
+                let (f, times) = (&t.fault_struct, (&*t.start_time, &*t.complete_time));
+                let ev = Event::transfer(s.device.clone(), &t.command_key, f, times, false);
+                self.events.push_back(ev);
+                reply_to(Body::TransferCompleteResponse)
+            }
+            Body::AutonomousTransferComplete(t) => {
+                let (f, times) = (&t.fault_struct, (&*t.start_time, &*t.complete_time));
+                self.events
+                    .push_back(Event::transfer(s.device.clone(), "", f, times, true));
                 reply_to(Body::AutonomousTransferCompleteResponse)
             }
             Body::DUStateChangeComplete(_) => reply_to(Body::DUStateChangeCompleteResponse),

@@ -141,6 +141,19 @@ pub enum Event {
         /// data model.
         software_version: String,
     },
+    /// A CPE reported a file transfer's end: TransferComplete for a
+    /// Download or Upload we asked for (`command_key` is ours), or
+    /// AutonomousTransferComplete (`autonomous`, no CommandKey).
+    /// `fault_code` 0 means success.
+    TransferComplete {
+        device: DeviceKey,
+        command_key: String,
+        fault_code: u32,
+        fault_string: String,
+        start_time: String,
+        complete_time: String,
+        autonomous: bool,
+    },
     /// An RPC is queued for a device with no open session.
     ConnectionRequestNeeded(DeviceKey),
     RpcDone {
@@ -171,4 +184,24 @@ pub enum Event {
         device: DeviceKey,
         state: Provisioning,
     },
+}
+
+impl Event {
+    pub(crate) fn transfer(
+        device: DeviceKey,
+        command_key: &str,
+        fault: &cwmp::TransferFault<'_>,
+        (start, complete): (&str, &str),
+        autonomous: bool,
+    ) -> Event {
+        Event::TransferComplete {
+            device,
+            command_key: command_key.to_owned(),
+            fault_code: fault.fault_code,
+            fault_string: fault.fault_string.to_string(),
+            start_time: start.to_owned(),
+            complete_time: complete.to_owned(),
+            autonomous,
+        }
+    }
 }

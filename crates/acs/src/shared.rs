@@ -158,6 +158,15 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
                     Admission::Joined => {}
                     Admission::Refused(outcome) => self.woken(engine, &device, outcome),
                 },
+                Event::TransferComplete {
+                    device,
+                    command_key,
+                    fault_code,
+                    ..
+                } => {
+                    let span = self.span(&device);
+                    debug!(parent: &span, command_key = ?command_key, fault_code, "transfer complete");
+                }
                 // Held for its commit, this usually comes after the
                 // session's end: the span then is a fresh one.
                 Event::Provisioned { device, state } => {

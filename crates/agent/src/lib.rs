@@ -22,6 +22,9 @@
 //!   explicit time: the caller sleeps until [`Agents::poll_timeout`] and
 //!   calls [`Agents::handle_timeout`] with the time and random numbers.
 //!   They are part of the persisted [`local::Snapshot`].
+//! - [`commands`]: the `Request.{i}` objects of asynchronous commands the
+//!   CPE runs (R-OPR.0-2), opened with the Operate, completed by the
+//!   gateway ([`Agents::complete_request`]), part of the snapshot.
 //! - [`replay`]: the last few Set/Add/Delete/Operate answers of each
 //!   agent, so a redelivered request (MQTT QoS 1) is answered again
 //!   without running twice (R-MSG.4).
@@ -45,6 +48,7 @@
 )]
 
 pub mod agents;
+pub mod commands;
 pub mod dispatch;
 pub mod dm;
 pub mod local;

@@ -158,6 +158,16 @@ impl Agents {
             remote::Placement::Remote => {
                 // A copy redelivered while the CPE works on this one gets
                 // no second run: the answer goes out when the first ends.
+                let tracked =
+                    match crate::commands::open_request(&mut agent.local, &rec.from_id, req) {
+                        Ok(t) => t,
+                        Err(a) => {
+                            return a
+                                .map(|a| answer(a.into_msg(m.msg_id())))
+                                .into_iter()
+                                .collect()
+                        }
+                    };
                 if let Some(d) = digest {
                     let cache = agent.replies.get_or_insert_with(Box::<ReplyCache>::default);
                     cache.remember(&rec.from_id, m.msg_id(), d, None);
@@ -169,6 +179,8 @@ impl Agents {
                     reply,
                     request: req.clone(),
                     digest,
+                    tracked,
+                    completes: None,
                 }))];
             }
         }

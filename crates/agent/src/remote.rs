@@ -17,6 +17,7 @@ use usp::proto::usp::response::RespType;
 use usp::ErrorCode;
 
 use crate::agents::{send, unix, Action, Agents};
+use crate::commands;
 use crate::dispatch::{route, Route};
 use crate::dm::{self, Answer, Schema};
 use crate::local::View;
@@ -33,6 +34,29 @@ pub struct Remote {
     pub request: ReqType,
     /// Set for writes, so a redelivered copy is answered from the cache.
     pub(crate) digest: Option<u64>,
+    /// The Request opened for an Operate (see [`crate::commands`]).
+    pub(crate) tracked: Option<u32>,
+    /// Set on a read the gateway makes for itself to complete the Request
+    /// at this path: its answer goes to nobody.
+    pub completes: Option<String>,
+}
+
+impl Remote {
+    /// A read of the CPE's model on behalf of the gateway, to complete the
+    /// Request at `request_path` with what it finds.
+    pub fn completing(agent: &str, request_path: &str, request: ReqType) -> Remote {
+        Remote {
+            agent: agent.to_owned(),
+            controller: String::new(),
+            msg_id: format!("gateway:{request_path}"),
+            // Never used: `completes` keeps the answer from being sent.
+            reply: ReplyTo::WebSocket { link: 0 },
+            request,
+            digest: None,
+            tracked: None,
+            completes: Some(request_path.to_owned()),
+        }
+    }
 }
 
 /// Where a request is answered.
@@ -89,18 +113,35 @@ pub(crate) fn mixed_error() -> Answer {
 
 impl Agents {
     /// Answers a request handed out as [`Action::Remote`] with what the CPE
-    /// side found (`None`: no answer is due, e.g. Operate with send_resp
-    /// false). An agent removed meanwhile gets nothing.
+    /// side found (`None`: no answer is due). An Operate's Request is
+    /// settled (see [`crate::commands`]); one with send_resp false is not
+    /// answered. A read made by [`Remote::completing`] and an agent
+    /// removed meanwhile get nothing.
     pub fn finish_remote(
         &mut self,
         remote: Remote,
-        answer: Option<Answer>,
+        mut answer: Option<Answer>,
         now: SystemTime,
     ) -> Vec<Action> {
         let (schema, config) = (self.schema.clone(), self.config.clone());
         let Some(agent) = self.agents.get_mut(&remote.agent) else {
             return Vec::new();
         };
+        if remote.completes.is_some() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if let Some(n) = remote.tracked {
+            if commands::settle(&mut agent.local, n, answer.as_mut()) {
+                out.push(Action::Persist {
+                    agent: remote.agent.clone(),
+                    snapshot: agent.local.snapshot(),
+                });
+            }
+        }
+        if matches!(&remote.request, ReqType::Operate(o) if !o.send_resp) {
+            answer = None;
+        }
         let mut view = View {
             schema: &schema,
             config: &config,
@@ -124,7 +165,8 @@ impl Agents {
             let cache = agent.replies.get_or_insert_with(Box::<ReplyCache>::default);
             cache.remember(&remote.controller, &remote.msg_id, d, record);
         }
-        sent.into_iter().collect()
+        out.extend(sent);
+        out
     }
 }
 

@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use cwmp::{
-    AddObject, Body, DeleteObject, GetParameterNames, GetParameterValues, ParameterValue, Reboot,
-    SetParameterValues, Value, ValueType,
+    AddObject, Body, DeleteObject, Download, GetParameterNames, GetParameterValues, ParameterValue,
+    Reboot, SetParameterValues, Value, ValueType,
 };
 
 /// One RPC of a plan.
@@ -29,7 +29,19 @@ pub enum Call {
     Delete(String),
     Reboot,
     FactoryReset,
+    /// A firmware Download (`1 Firmware Upgrade Image`).
+    Download {
+        url: String,
+        username: String,
+        password: String,
+        file_size: u32,
+    },
+    /// The SetParameterValues that starts a diagnostic: its inputs and
+    /// `DiagnosticsState=Requested`.
+    Diagnose(Vec<(String, ValueType, String)>),
 }
+
+const FIRMWARE_IMAGE: &str = "1 Firmware Upgrade Image";
 
 /// The CWMP body of `call`; `key` is the ParameterKey or CommandKey.
 pub fn body(call: &Call, key: &str) -> Body<'static> {
@@ -46,7 +58,7 @@ pub fn body(call: &Call, key: &str) -> Body<'static> {
             parameter_path: owned(path),
             next_level: *next_level,
         }),
-        Call::Spv(list) => Body::SetParameterValues(SetParameterValues {
+        Call::Spv(list) | Call::Diagnose(list) => Body::SetParameterValues(SetParameterValues {
             parameter_list: list
                 .iter()
                 .map(|(n, ty, v)| ParameterValue::new(owned(n), Value::new(*ty, owned(v))))
@@ -65,6 +77,20 @@ pub fn body(call: &Call, key: &str) -> Body<'static> {
             command_key: owned(key),
         }),
         Call::FactoryReset => Body::FactoryReset,
+        Call::Download {
+            url,
+            username,
+            password,
+            file_size,
+        } => Body::Download(Download {
+            command_key: owned(key),
+            file_type: Cow::Borrowed(FIRMWARE_IMAGE),
+            url: owned(url),
+            username: owned(username),
+            password: owned(password),
+            file_size: *file_size,
+            ..Download::default()
+        }),
     }
 }
 

@@ -20,7 +20,10 @@
 //!   AddObject, one atomic SetParameterValues and DeleteObject, a
 //!   rolled-back one deletes what it created; the CPE's refusals go into
 //!   the next run, until a run needs nothing new.
-//! - Operate: `Device.Reboot()` and `Device.FactoryReset()` as their RPCs.
+//! - [`operate`]: `Device.Reboot()` and `Device.FactoryReset()` as their
+//!   RPCs; firmware `Download()` and the IP diagnostics as asynchronous
+//!   commands (a Download RPC, or an SPV of `DiagnosticsState=Requested`)
+//!   that the gateway completes from the CPE's later reports.
 //! - [`dialect`]: the names a CPE speaks. A TR-098 CPE
 //!   (`InternetGatewayDevice.`) shows its `DeviceInfo.` and
 //!   `ManagementServer.` as TR-181's; its other objects answer 7026 until
@@ -36,6 +39,7 @@ pub mod calls;
 pub mod dialect;
 pub mod fault;
 pub mod model;
+pub mod operate;
 pub mod plan;
 pub mod read;
 pub mod write;

@@ -21,10 +21,19 @@ use crate::dialect::Root;
 /// The root every TR-181 CPE reports.
 pub const ROOT: &str = "Device.";
 
-/// Commands the gateway can run on a CPE, as CWMP RPCs or plans; the
-/// standard's other commands are left out of the model, so GetSupportedDM
-/// never promises what Operate would refuse.
-pub const COMMANDS: &[&str] = &["Device.Reboot()", "Device.FactoryReset()"];
+/// Commands the gateway can run on a CPE, as CWMP RPCs or plans (see
+/// [`crate::operate`]), each only when the CPE has the objects it needs;
+/// the standard's other commands are left out of the model, so
+/// GetSupportedDM never promises what Operate would refuse.
+pub const COMMANDS: &[&str] = &[
+    "Device.Reboot()",
+    "Device.FactoryReset()",
+    crate::operate::FIRMWARE_DOWNLOAD,
+    "Device.IP.Diagnostics.IPPing()",
+    "Device.IP.Diagnostics.TraceRoute()",
+    "Device.IP.Diagnostics.DownloadDiagnostics()",
+    "Device.IP.Diagnostics.UploadDiagnostics()",
+];
 
 /// Events the gateway can raise for a CPE.
 pub const EVENTS: &[&str] = &["Device.Boot!"];
@@ -99,7 +108,7 @@ impl DeviceModel {
         let keep = |p: &str| {
             p == ROOT
                 || have.contains(p)
-                || COMMANDS.contains(&p)
+                || (COMMANDS.contains(&p) && crate::operate::offered(p, &|t| have.contains(t)))
                 || EVENTS.contains(&p)
                 || (p.ends_with("{i}.") && have.contains(&p[..p.len() - 4]))
                 || open.iter().any(|t| p.starts_with(t.as_str()))

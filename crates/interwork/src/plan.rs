@@ -14,14 +14,14 @@ use std::sync::Arc;
 use agent::dm::{self, Answer};
 use cwmp::{Body, ValueType};
 use usp::proto::usp::request::ReqType;
-use usp::proto::usp::response::RespType;
-use usp::proto::usp::{Error, Operate, OperateResp};
+use usp::proto::usp::{Error, Operate};
 use usp::ErrorCode;
 
 use crate::cache::Cache;
 use crate::calls::{body, key_of, Call};
 use crate::dialect::Root;
 use crate::model::DeviceModel;
+use crate::operate;
 use crate::read;
 use crate::write::{Run, Writes};
 
@@ -86,8 +86,9 @@ pub struct Plan {
     writes: Writes,
     /// ParameterKey / CommandKey of the RPCs that change the CPE.
     key: String,
-    /// The command ran (Operate).
-    operated: bool,
+    /// The command ran (Operate): `Some(true)` when it goes on after its
+    /// RPC (asynchronous, see [`crate::operate`]).
+    operated: Option<bool>,
     queue: Vec<Call>,
     sent: Vec<Call>,
     rounds: u32,
@@ -128,7 +129,7 @@ impl Plan {
             cache: Cache::default(),
             writes: Writes::default(),
             key,
-            operated: false,
+            operated: None,
             queue: Vec::new(),
             sent: Vec::new(),
             rounds: 0,
@@ -253,26 +254,7 @@ impl Plan {
         let Some(model) = &self.model else {
             return Ok(internal("no model"));
         };
-        let known = model.schema().find(&o.command).is_some();
-        let call = match o.command.as_str() {
-            "Device.Reboot()" if known => Call::Reboot,
-            "Device.FactoryReset()" if known => Call::FactoryReset,
-            _ => {
-                return Ok(error(
-                    ErrorCode::InvalidPath.as_u32(),
-                    format!("{} is not a command this agent supports", o.command),
-                ))
-            }
-        };
-        if !self.operated {
-            return Err(call);
-        }
-        Ok(Answer::Resp(RespType::OperateResp(OperateResp {
-            operation_results: vec![usp::msg::operate_output(
-                o.command.clone(),
-                std::iter::empty::<(String, String)>(),
-            )],
-        })))
+        operate::step(model.schema(), o, self.operated)
     }
 
     fn send(&mut self) -> Step {
@@ -310,6 +292,8 @@ impl Plan {
 
 mod outcome;
 
+#[cfg(test)]
+mod operate_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 #[cfg(test)]

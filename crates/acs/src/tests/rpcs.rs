@@ -106,10 +106,24 @@ fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
     )
     .with_id("tc-1")
     .to_xml();
+    events(&mut e);
     let r = send(&mut e, SEC, post(1, Some(&cookie), tc.as_bytes()));
     let answer = cwmp::parse(&r.body).unwrap();
     assert_eq!(answer.header.id.as_deref(), Some("tc-1"));
     assert!(matches!(answer.body, Body::TransferCompleteResponse));
+    // The northbound learns of it, to complete the command behind it.
+    assert_eq!(
+        events(&mut e),
+        [crate::Event::TransferComplete {
+            device: key("SN1"),
+            command_key: "dl".into(),
+            fault_code: 0,
+            fault_string: String::new(),
+            start_time: "2026-11-23T00:00:00Z".into(),
+            complete_time: "2026-11-23T00:00:01Z".into(),
+            autonomous: false,
+        }]
+    );
 
     let rpc = Envelope::new(CwmpVersion::V1_0, Body::GetRPCMethods)
         .with_id("g")

@@ -154,20 +154,30 @@ impl Walker<'_> {
                                 self.invalid("an instance identifier must follow a table name")
                             );
                         }
-                        let Some(child) = s.child(loc.node, name) else {
+                        let fits = |c: NodeId| {
+                            matches!(
+                                (&s.node(c).kind, last, self.path.kind),
+                                (Kind::Object(_), false, _)
+                                    | (Kind::Object(_), true, PathKind::Object)
+                                    | (Kind::Param(_), true, PathKind::Parameter)
+                                    | (Kind::Command(_), true, PathKind::Command)
+                                    | (Kind::Event(_), true, PathKind::Event)
+                            )
+                        };
+                        // A CPE's model may hold an object and a command of
+                        // one name (CWMP's `IPPing.` beside USP's `IPPing()`).
+                        let mut named = s.children_named(loc.node, name);
+                        let Some(first) = named.next() else {
                             if lenient {
                                 continue;
                             }
                             return Err(self.invalid(&format!("no {name} here")));
                         };
-                        let ok = matches!(
-                            (&s.node(child).kind, last, self.path.kind),
-                            (Kind::Object(_), false, _)
-                                | (Kind::Object(_), true, PathKind::Object)
-                                | (Kind::Param(_), true, PathKind::Parameter)
-                                | (Kind::Command(_), true, PathKind::Command)
-                                | (Kind::Event(_), true, PathKind::Event)
-                        );
+                        let child = std::iter::once(first)
+                            .chain(named)
+                            .find(|&c| fits(c))
+                            .unwrap_or(first);
+                        let ok = fits(child);
                         if !ok {
                             if lenient {
                                 continue;

@@ -363,6 +363,19 @@ impl Schema {
             .find(|&c| self.nodes[c].name == name)
     }
 
+    /// Every child called `name`: a command and an object may share one.
+    pub fn children_named<'a>(
+        &'a self,
+        id: NodeId,
+        name: &'a str,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        self.nodes[id]
+            .children
+            .iter()
+            .copied()
+            .filter(move |&c| self.nodes[c].name == name)
+    }
+
     /// The `data_model_inst_uri` of this model.
     pub fn uri(&self) -> &str {
         &self.uri

@@ -41,10 +41,17 @@ pub fn find_node(schema: &Schema, path: &Path) -> Option<NodeId> {
         _ => return None,
     };
     let mut awaiting_instance = false;
-    for seg in segs {
+    let mut segs = segs.peekable();
+    while let Some(seg) = segs.next() {
         match seg {
             Segment::Name(n) => {
-                node = schema.child(node, n)?;
+                // An object and a command may share a name (CWMP's
+                // `IPPing.` beside USP's `IPPing()`): take the kind named.
+                let object = segs.peek().is_some() || path.kind == PathKind::Object;
+                node = schema
+                    .children_named(node, n)
+                    .find(|&c| schema.node(c).object().is_some() == object)
+                    .or_else(|| schema.child(node, n))?;
                 awaiting_instance = schema.node(node).is_table();
             }
             Segment::Instance(_)

@@ -17,9 +17,12 @@ use crate::dm::{value, Data, Refusal, Schema};
 use crate::notify::{Outbox, PendingNotify};
 
 pub mod config;
+pub mod request;
 pub mod subscription;
 
 pub use config::{AgentConfig, AgentMtp, ControllerConfig, ControllerMtp};
+use request::Requests;
+pub use request::{Completed, Request};
 pub use subscription::{NotifType, Subscription};
 
 /// The `data_model_inst_uri` of the model the facts come from.
@@ -105,6 +108,11 @@ pub struct Snapshot {
     /// written before they existed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<PendingNotify>,
+    /// Asynchronous commands under way (absent in older snapshots).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<Request>,
+    #[serde(default, skip_serializing_if = "request::is_zero")]
+    pub last_request: u32,
 }
 
 /// One agent's LocalAgent state.
@@ -116,6 +124,7 @@ pub struct LocalAgent {
     saved: Option<Box<State>>,
     /// Kept out of `State`, which every write copies for its rollback.
     pub(crate) outbox: Option<Box<Outbox>>,
+    pub(crate) requests: Requests,
 }
 
 impl LocalAgent {
@@ -146,7 +155,14 @@ impl LocalAgent {
                 .as_deref()
                 .map(Outbox::persisted)
                 .unwrap_or_default(),
+            requests: self.requests.persisted(),
+            last_request: self.requests.last,
         }
+    }
+
+    /// The asynchronous commands under way.
+    pub fn requests(&self) -> &[Request] {
+        &self.requests.list
     }
 
     pub fn restore(&mut self, s: Snapshot) {
@@ -162,6 +178,7 @@ impl LocalAgent {
         };
         self.saved = None;
         self.outbox = Outbox::restore(s.notifications);
+        self.requests = Requests::restore(s.requests, s.last_request);
     }
 }
 
@@ -244,6 +261,15 @@ impl Data for View<'_> {
         if table == SUB {
             return self.agent.state.subs.iter().map(|s| s.instance).collect();
         }
+        if table == request::TABLE {
+            return self
+                .agent
+                .requests
+                .list
+                .iter()
+                .map(|r| r.instance)
+                .collect();
+        }
         let Some(base) = self.configured(table, parents) else {
             return Vec::new();
         };
@@ -261,6 +287,9 @@ impl Data for View<'_> {
     fn value(&self, param: &str, inst: &[u32]) -> Option<String> {
         if let Some(item) = param.strip_prefix(SUB) {
             return self.sub(*inst.first()?)?.value(item);
+        }
+        if let Some(item) = param.strip_prefix(request::TABLE) {
+            return self.agent.requests.get(*inst.first()?)?.value(item);
         }
         match param {
             "Device.LocalAgent.EndpointID" => return Some(self.eid.to_owned()),

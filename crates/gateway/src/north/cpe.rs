@@ -19,7 +19,6 @@ use store::DeviceKey;
 use tokio::sync::mpsc;
 
 use super::fresh::{max_age, Fresh, Rules};
-use usp::proto::usp::request::ReqType;
 use usp::ErrorCode;
 
 /// Plans under way at once; beyond it requests fail with 7005 at once.
@@ -209,12 +208,9 @@ impl Interworker {
     }
 }
 
+/// Every answer goes back, even to an Operate with send_resp false: the
+/// agent settles its Request from it (and then tells nobody).
 fn finished(remote: Remote, answer: Option<Answer>, model: Option<Arc<DeviceModel>>) -> Finished {
-    // Operate with send_resp false: the command runs, nobody is told.
-    let answer = match &remote.request {
-        ReqType::Operate(o) if !o.send_resp => None,
-        _ => answer,
-    };
     Finished {
         remote,
         answer,

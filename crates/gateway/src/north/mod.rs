@@ -18,6 +18,7 @@ use tracing::{debug, info, warn};
 
 use crate::jitter::Jitter;
 
+mod commands;
 mod cpe;
 mod fresh;
 mod plan;
@@ -229,19 +230,38 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             cpe.learned(&f.remote.agent, m);
         }
         cpe.ended(&f.remote.agent, f.fresh);
+        if let Some(path) = &f.remote.completes {
+            return self.on_results(&f.remote.agent, path, f.answer);
+        }
         self.agents
             .finish_remote(f.remote, f.answer, SystemTime::now())
     }
 
     fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) -> Vec<Action> {
-        let acs::Event::Informed {
-            device,
-            events,
-            software_version,
-            ..
-        } = ev
-        else {
-            return Vec::new();
+        let (device, events, software_version) = match ev {
+            acs::Event::Informed {
+                device,
+                events,
+                software_version,
+                ..
+            } => (device, events, software_version),
+            acs::Event::TransferComplete {
+                device,
+                command_key,
+                fault_code,
+                fault_string,
+                autonomous: false,
+                ..
+            } => {
+                let t = commands::Transfer {
+                    device,
+                    command_key,
+                    fault_code,
+                    fault_string,
+                };
+                return self.on_transfer(t);
+            }
+            _ => return Vec::new(),
         };
         let product = (
             device.oui.clone(),
@@ -258,6 +278,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         );
         if let Ok(eid) = &added {
             cpe.informed(eid, product, &events);
+            self.check_diagnostics(eid, &device, &events, cpe);
         }
         match added {
             Ok(eid) if self.agents.len() > before => {

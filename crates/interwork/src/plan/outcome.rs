@@ -4,11 +4,9 @@
 
 use std::sync::Arc;
 
-use agent::dm::{Answer, Refusal};
+use agent::dm::Refusal;
 use cwmp::Body;
 use usp::proto::usp::request::ReqType;
-use usp::proto::usp::response::RespType;
-use usp::proto::usp::OperateResp;
 use usp::ErrorCode;
 
 use super::{error, internal, Outcome, Plan};
@@ -16,6 +14,7 @@ use crate::calls::Call;
 use crate::dialect::{self, Root};
 use crate::fault;
 use crate::model::DeviceModel;
+use crate::operate;
 use crate::write;
 
 impl Plan {
@@ -114,21 +113,28 @@ impl Plan {
             }
             (Call::Reboot, Outcome::Response(Body::RebootResponse))
             | (Call::FactoryReset, Outcome::Response(Body::FactoryResetResponse)) => {
-                self.operated = true
+                self.operated = Some(false)
             }
-            (Call::Reboot | Call::FactoryReset, Outcome::Fault { code, string, .. }) => {
+            // Status 0: downloaded and applied already, no TransferComplete.
+            (Call::Download { .. }, Outcome::Response(Body::DownloadResponse(r))) => {
+                self.operated = Some(r.status != 0)
+            }
+            (Call::Diagnose(_), Outcome::Response(Body::SetParameterValuesResponse(_))) => {
+                self.operated = Some(true)
+            }
+            (
+                Call::Reboot | Call::FactoryReset | Call::Download { .. } | Call::Diagnose(_),
+                Outcome::Fault {
+                    code,
+                    string,
+                    params,
+                },
+            ) => {
                 let cmd = match &self.request {
                     ReqType::Operate(o) => o.command.clone(),
                     _ => String::new(),
                 };
-                let failure = usp::msg::operate_failure(
-                    cmd,
-                    ErrorCode::CommandFailure,
-                    fault::message(code, &string),
-                );
-                self.done = Some(Answer::Resp(RespType::OperateResp(OperateResp {
-                    operation_results: vec![failure],
-                })));
+                self.done = Some(operate::failed(cmd, code, &string, &params));
             }
             (_, Outcome::Fault { code, string, .. }) => {
                 self.done = Some(error(

@@ -41,6 +41,10 @@ pub(super) fn answer(cpe: &mut DataModel, rpc: &Body<'_>) -> Outcome {
         Body::DeleteObject(r) => sim::rpc::delete_object(cpe, r, KEY),
         Body::Reboot(_) => Body::RebootResponse,
         Body::FactoryReset => Body::FactoryResetResponse,
+        Body::Download(_) => Body::DownloadResponse(cwmp::TransferResponse {
+            status: 1,
+            ..Default::default()
+        }),
         other => panic!("unexpected {other:?}"),
     };
     match b {
