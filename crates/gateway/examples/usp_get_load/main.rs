@@ -78,6 +78,9 @@ struct GetArgs {
     /// QoS of the requests (answers come at the agent's choice).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
     qos: u8,
+    /// QoS of our subscription, the most the answers come with.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=1))]
+    subscribe_qos: u8,
     /// A name for the measured agent, copied into the JSON line.
     #[arg(long, default_value = "agent")]
     label: String,
@@ -92,6 +95,11 @@ struct EchoArgs {
     /// Exit after this many seconds whatever happens.
     #[arg(long, default_value_t = 3600)]
     lifetime: u64,
+    /// QoS of our subscription: at 1 the broker also waits for a PUBACK
+    /// per request and holds back all but `max_inflight_messages` (20 by
+    /// default in Mosquitto), so the floor subscribes at 0.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=1))]
+    subscribe_qos: u8,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -208,7 +216,7 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
     let k = args.outstanding.max(1);
     let id = format!("usp-get-load-{}", std::process::id());
     let reply_topic = format!("usp/controller/{id}");
-    let mut conn = Conn::open(&args.broker, &id, &reply_topic).await?;
+    let mut conn = Conn::open(&args.broker, &id, &reply_topic, args.subscribe_qos).await?;
     let mut requests = Requests::new(&args, &reply_topic, conn.receive_max)?;
     let mut tally = Tally {
         latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)?,
@@ -302,9 +310,22 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
         "lost": tally.lost,
         "params_per_answer": tally.params,
         "bytes_per_answer": tally.bytes,
+        "controller_cpu_ticks": own_cpu_ticks(),
     });
     println!("{line}");
     Ok(())
+}
+
+/// This process's user + system time in clock ticks (1/100 s), so the
+/// script can tell what the controller took from the broker's core.
+fn own_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name, which may hold spaces.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 here.
+    tick(11) + tick(12)
 }
 
 /// Our request number, error count and parameter count from an answer;
@@ -338,7 +359,7 @@ fn read_answer(payload: &[u8]) -> Option<(u64, u64, usize)> {
 
 async fn echo(args: EchoArgs) -> anyhow::Result<()> {
     let id = format!("usp-echo-{}", std::process::id());
-    let mut conn = Conn::open(&args.broker, &id, &args.topic).await?;
+    let mut conn = Conn::open(&args.broker, &id, &args.topic, args.subscribe_qos).await?;
     let mut ping = tokio::time::interval(Duration::from_secs(10));
     let work = async {
         loop {

@@ -49,9 +49,9 @@ pub enum Packet<'a> {
 }
 
 impl Conn {
-    /// Connects to `mqtt://HOST:PORT`, subscribes to `topic` at QoS 1 and
+    /// Connects to `mqtt://HOST:PORT`, subscribes to `topic` at `qos` and
     /// waits for the SUBACK.
-    pub async fn open(broker: &str, client_id: &str, topic: &str) -> anyhow::Result<Conn> {
+    pub async fn open(broker: &str, client_id: &str, topic: &str, qos: u8) -> anyhow::Result<Conn> {
         let addr = broker
             .strip_prefix("mqtt://")
             .ok_or_else(|| anyhow!("{broker}: expected mqtt://HOST:PORT"))?
@@ -69,7 +69,7 @@ impl Conn {
                 receive_max: usize::from(u16::MAX),
             };
             put_connect(client_id, &mut conn.tx);
-            put_subscribe(topic, &mut conn.tx);
+            put_subscribe(topic, qos, &mut conn.tx);
             conn.flush().await?;
             conn.await_setup().await?;
             anyhow::Ok(conn)
@@ -298,10 +298,10 @@ fn put_connect(client_id: &str, out: &mut BytesMut) {
     put_packet(0x10, &body, out);
 }
 
-fn put_subscribe(topic: &str, out: &mut BytesMut) {
+fn put_subscribe(topic: &str, qos: u8, out: &mut BytesMut) {
     let mut body = vec![0, 1, 0];
     put_str(topic, &mut body);
-    body.push(0x01); // QoS 1
+    body.push(qos.min(1));
     put_packet(0x82, &body, out);
 }
 
