@@ -323,8 +323,14 @@ fn own_cpu_ticks() -> u64 {
     // Fields after the parenthesised command name, which may hold spaces.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 here.
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of proc(5), counted from the
+    // pid; here, after the pid and the name, they are at 11 and 12.
     tick(11) + tick(12)
 }
 
