@@ -109,6 +109,13 @@ pub struct NorthArgs {
     #[arg(long, default_value_t = 1, value_name = "0|1",
           value_parser = clap::value_parser!(u8).range(0..=1), env = "CWMP2USP_MQTT_PUBLISH_QOS")]
     pub mqtt_publish_qos: u8,
+    /// QoS of the agents' MQTT SUBSCRIBE: the most the broker delivers
+    /// requests with. 1 lets the broker resend a request whose
+    /// acknowledgement was lost; 0 (as obuspa subscribes) spares it a
+    /// PUBACK per request.
+    #[arg(long, default_value_t = 1, value_name = "0|1",
+          value_parser = clap::value_parser!(u8).range(0..=1), env = "CWMP2USP_MQTT_SUBSCRIBE_QOS")]
+    pub mqtt_subscribe_qos: u8,
     /// A controller: `EID=TOPIC` (MQTT), `EID=stomp:DESTINATION` or
     /// `EID=ws://HOST:PORT/PATH`. Repeatable; in the environment, separate
     /// several with `;`.

@@ -48,6 +48,7 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
             };
             c.agent_topic = args.agent_topic.clone();
             c.publish_qos = args.mqtt_publish_qos;
+            c.subscribe_qos = args.mqtt_subscribe_qos;
             c.username = args.mqtt_user.clone();
             c.password = args.mqtt_password.clone();
             if c.broker.tls {

@@ -300,17 +300,23 @@ pub fn put_connect(v5: bool, p: &ConnectParams, out: &mut BytesMut) -> Result<()
     Ok(())
 }
 
-/// Appends one SUBSCRIBE of every filter at QoS 1.
+/// Appends one SUBSCRIBE of every filter at `qos` (0, else 1).
 pub fn put_subscribe(
     v5: bool,
     pkid: u16,
     filters: &[String],
+    qos: u8,
     out: &mut BytesMut,
 ) -> Result<(), EncodeError> {
     if v5 {
+        let qos = if qos == 0 {
+            mb5::QoS::AtMostOnce
+        } else {
+            mb5::QoS::AtLeastOnce
+        };
         let filters = filters
             .iter()
-            .map(|f| v5::Filter::new(f.clone(), mb5::QoS::AtLeastOnce))
+            .map(|f| v5::Filter::new(f.clone(), qos))
             .collect();
         let packet = v5::Subscribe {
             pkid,
@@ -321,9 +327,14 @@ pub fn put_subscribe(
             .write(out, None)
             .map_err(enc)?;
     } else {
+        let qos = if qos == 0 {
+            mb3::QoS::AtMostOnce
+        } else {
+            mb3::QoS::AtLeastOnce
+        };
         let filters = filters
             .iter()
-            .map(|f| v4::SubscribeFilter::new(f.clone(), mb3::QoS::AtLeastOnce))
+            .map(|f| v4::SubscribeFilter::new(f.clone(), qos))
             .collect();
         v4::Packet::Subscribe(v4::Subscribe { pkid, filters })
             .write(out, usize::MAX)

@@ -135,6 +135,11 @@ pub struct MqttConfig {
     /// answers and notifications for a controller with a persistent session
     /// that is briefly away; 0 spares the broker two packets per Record.
     pub publish_qos: u8,
+    /// QoS of every agent's SUBSCRIBE, 0 or 1: the most the broker
+    /// delivers requests to the agents with. 1 (default) lets the broker
+    /// resend a request whose PUBACK was lost; 0 (as obuspa subscribes)
+    /// spares the broker a PUBACK and its bookkeeping per request.
+    pub subscribe_qos: u8,
     /// rustls client settings for `mqtts://` (roots, client certificate).
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// The client implementation; both speak the same wire.
@@ -157,6 +162,7 @@ impl fmt::Debug for MqttConfig {
             .field("outgoing_inflight", &self.outgoing_inflight)
             .field("receive_maximum", &self.receive_maximum)
             .field("publish_qos", &self.publish_qos)
+            .field("subscribe_qos", &self.subscribe_qos)
             .field("tls", &self.tls.is_some())
             .field("driver", &self.driver)
             .finish_non_exhaustive()
@@ -187,6 +193,7 @@ impl MqttConfig {
             outgoing_inflight: 8,
             receive_maximum: 8,
             publish_qos: 1,
+            subscribe_qos: 1,
             tls: None,
             driver: MqttDriver::default(),
         }
@@ -223,6 +230,10 @@ impl MqttConfig {
             // Our sends never wait for acknowledgements, so QoS 2's
             // exactly-once handshake would buy nothing.
             return bad("publish_qos", "0 or 1");
+        }
+        if self.subscribe_qos > 1 {
+            // The agents acknowledge at once; QoS 2 would only add packets.
+            return bad("subscribe_qos", "0 or 1");
         }
         if self.broker.tls && self.tls.is_none() {
             return bad("tls", "mqtts:// needs a rustls ClientConfig");
@@ -280,6 +291,9 @@ mod tests {
         assert!(c.validate().is_err());
         let mut c = ok.clone();
         c.publish_qos = 2;
+        assert!(c.validate().is_err());
+        let mut c = ok.clone();
+        c.subscribe_qos = 2;
         assert!(c.validate().is_err());
         let mut c = ok.clone();
         c.broker.tls = true;

@@ -217,6 +217,7 @@ impl<const V5: bool> NativeWire<V5> {
                 max_record: config.max_record_bytes,
             },
             outgoing_inflight: config.outgoing_inflight,
+            subscribe_qos: config.subscribe_qos,
         };
         let outbox = Arc::new(Outbox::new(config.send_queue));
         let wire = NativeWire {

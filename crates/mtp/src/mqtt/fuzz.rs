@@ -38,6 +38,7 @@ pub fn fuzz_session(data: &[u8]) {
         connect_timeout: Duration::from_secs(5),
         limits,
         outgoing_inflight: 4,
+        subscribe_qos: 1,
     };
     let mut p = Protocol::new(v5, settings);
     let mut now = Instant::now();

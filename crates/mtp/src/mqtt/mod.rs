@@ -15,7 +15,8 @@
 //! - ClientId (R-MQTT.8/9/11): the configured template with `{eid}`; else
 //!   empty on MQTT 5, after which an Assigned Client Identifier from the
 //!   CONNACK is kept for every reconnect; else the EID on 3.1.1.
-//! - SUBSCRIBE at QoS 1 (R-MQTT.15): the agent topic, every CONNACK
+//! - SUBSCRIBE at QoS 1, or 0 with [`MqttConfig::subscribe_qos`] (R-MQTT.15
+//!   names no QoS): the agent topic, every CONNACK
 //!   `subscribe-topic`, and the CONNACK Response Information unless already
 //!   covered; that Response Information becomes our reply topic (R-MQTT.21).
 //!   On 3.1.1 the one filter is `<agent topic>/#`: it matches the agent

@@ -28,6 +28,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Our publishes awaiting PUBACK, at most.
     pub outgoing_inflight: u16,
+    /// QoS of our SUBSCRIBE (`MqttConfig::subscribe_qos`).
+    pub subscribe_qos: u8,
 }
 
 /// Why a connection ends; the driver drops it and the agent retries.
@@ -269,10 +271,11 @@ impl Protocol {
         fatal
     }
 
-    /// Queues one SUBSCRIBE of `filters` at QoS 1.
+    /// Queues one SUBSCRIBE of `filters` at the configured QoS.
     pub fn subscribe(&mut self, filters: &[String], now: Instant) -> Result<(), Fatal> {
         let pkid = self.allocate_pkid().ok_or(Fatal::NoPacketId)?;
-        codec::put_subscribe(self.v5, pkid, filters, &mut self.tx)
+        let qos = self.settings.subscribe_qos;
+        codec::put_subscribe(self.v5, pkid, filters, qos, &mut self.tx)
             .map_err(|e| Fatal::Encode(e.0))?;
         self.sub_pkid = Some(pkid);
         self.last_sent = Some(now);

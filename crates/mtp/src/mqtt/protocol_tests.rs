@@ -26,6 +26,7 @@ fn settings(inflight: u16) -> Settings {
             max_record: 2048,
         },
         outgoing_inflight: inflight,
+        subscribe_qos: 1,
     }
 }
 
@@ -142,6 +143,32 @@ fn subscribe_and_its_suback() {
         assert!(feed(&mut p, &broker::suback(v5, pkid + 1, &[true]), t0).is_empty());
         let got = feed(&mut p, &broker::suback(v5, pkid, &[true, false]), t0);
         assert!(matches!(&got[..], [Happening::SubAck(g)] if g == &[true, false]));
+    }
+}
+
+#[test]
+fn subscribe_at_qos_0_when_configured() {
+    for v5 in [true, false] {
+        let t0 = Instant::now();
+        let mut s = settings(8);
+        s.subscribe_qos = 0;
+        let mut p = Protocol::new(v5, s);
+        p.start(t0).unwrap();
+        sent(&mut p);
+        feed(&mut p, &broker::connack(v5, Ack::default()), t0);
+        p.subscribe(&["a/x".to_owned()], t0).unwrap();
+        let mut out = sent(&mut p);
+        if v5 {
+            let [v5::Packet::Subscribe(s)] = &broker::read5(&mut out)[..] else {
+                panic!("SUBSCRIBE");
+            };
+            assert_eq!(s.filters[0].qos, rumqttc::v5::mqttbytes::QoS::AtMostOnce);
+        } else {
+            let [v4::Packet::Subscribe(s)] = &broker::read3(&mut out)[..] else {
+                panic!("SUBSCRIBE");
+            };
+            assert_eq!(s.filters[0].qos, rumqttc::mqttbytes::QoS::AtMostOnce);
+        }
     }
 }
 

@@ -100,6 +100,7 @@ pub struct V5Wire {
     eventloop: v5::EventLoop,
     client: v5::AsyncClient,
     max_record: usize,
+    subscribe_qos: u8,
 }
 
 impl V5Wire {
@@ -136,6 +137,7 @@ impl V5Wire {
             eventloop,
             client: client.clone(),
             max_record: config.max_record_bytes,
+            subscribe_qos: config.subscribe_qos,
         };
         (Client::V5(client), wire)
     }
@@ -200,9 +202,14 @@ impl Wire for V5Wire {
     }
 
     fn subscribe(&mut self, filters: Vec<String>) -> Result<(), String> {
+        let qos = if self.subscribe_qos == 0 {
+            v5::mqttbytes::QoS::AtMostOnce
+        } else {
+            v5::mqttbytes::QoS::AtLeastOnce
+        };
         let filters = filters
             .into_iter()
-            .map(|f| v5::mqttbytes::v5::Filter::new(f, v5::mqttbytes::QoS::AtLeastOnce));
+            .map(|f| v5::mqttbytes::v5::Filter::new(f, qos));
         self.client
             .try_subscribe_many(filters)
             .map_err(|e| e.to_string())
@@ -222,6 +229,7 @@ pub struct V311Wire {
     eventloop: rumqttc::EventLoop,
     client: rumqttc::AsyncClient,
     max_record: usize,
+    subscribe_qos: u8,
 }
 
 impl V311Wire {
@@ -254,6 +262,7 @@ impl V311Wire {
             eventloop,
             client: client.clone(),
             max_record: config.max_record_bytes,
+            subscribe_qos: config.subscribe_qos,
         };
         (Client::V3(client), wire)
     }
@@ -291,9 +300,14 @@ impl Wire for V311Wire {
     }
 
     fn subscribe(&mut self, filters: Vec<String>) -> Result<(), String> {
+        let qos = if self.subscribe_qos == 0 {
+            QoS::AtMostOnce
+        } else {
+            QoS::AtLeastOnce
+        };
         let filters = filters
             .into_iter()
-            .map(|f| rumqttc::SubscribeFilter::new(f, QoS::AtLeastOnce));
+            .map(|f| rumqttc::SubscribeFilter::new(f, qos));
         self.client
             .try_subscribe_many(filters)
             .map_err(|e| e.to_string())
