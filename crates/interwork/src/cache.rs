@@ -48,22 +48,7 @@ pub struct Cache {
     misses: RefCell<Misses>,
 }
 
-/// `Device.A.{i}.B.{i}.C` with `[1, 2]` as `Device.A.1.B.2.C`.
-pub fn fill(template: &str, inst: &[u32]) -> String {
-    let mut out = String::with_capacity(template.len() + 8);
-    let mut nums = inst.iter();
-    let mut rest = template;
-    while let Some(i) = rest.find("{i}") {
-        out.push_str(&rest[..i]);
-        match nums.next() {
-            Some(n) => out.push_str(&n.to_string()),
-            None => return out,
-        }
-        rest = &rest[i + 3..];
-    }
-    out.push_str(rest);
-    out
-}
+pub use agent::dm::schema::fill;
 
 /// A CWMP value as USP writes it: booleans are `true`/`false` in USP,
 /// where CWMP also allows `1`/`0`.

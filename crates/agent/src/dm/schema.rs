@@ -397,21 +397,26 @@ impl Schema {
     /// fewer than the node needs, a table node renders as the table path
     /// (`Device.LocalAgent.MTP.`).
     pub fn render(&self, id: NodeId, inst: &[u32]) -> String {
-        let path = &self.nodes[id].path;
-        let mut out = String::with_capacity(path.len() + 8);
-        let mut rest = path.as_str();
-        let mut nums = inst.iter();
-        while let Some(i) = rest.find("{i}") {
-            out.push_str(&rest[..i]);
-            match nums.next() {
-                Some(n) => out.push_str(&n.to_string()),
-                None => return out,
-            }
-            rest = &rest[i + 3..];
-        }
-        out.push_str(rest);
-        out
+        fill(&self.nodes[id].path, inst)
     }
+}
+
+/// A `{i}` path with its placeholders filled from `inst`, outermost
+/// first; it stops before the first `{i}` left without a number.
+pub fn fill(template: &str, inst: &[u32]) -> String {
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut rest = template;
+    let mut nums = inst.iter();
+    while let Some(i) = rest.find("{i}") {
+        out.push_str(&rest[..i]);
+        match nums.next() {
+            Some(n) => out.push_str(&n.to_string()),
+            None => return out,
+        }
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
