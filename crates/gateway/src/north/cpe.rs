@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use acs::{AcsHandle, RpcOutcome, SubmitError};
 use agent::dm::Answer;
@@ -30,6 +30,9 @@ pub struct Finished {
     pub answer: Option<Answer>,
     /// The device's model, when this plan learned it.
     pub model: Option<Arc<DeviceModel>>,
+    /// When the plan started and how long it waited on the CPE (none
+    /// when no plan ran).
+    pub timing: Option<(Instant, Duration)>,
 }
 
 pub struct Interworker {
@@ -71,10 +74,14 @@ impl Interworker {
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
         let running = self.running.clone();
         running.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
         tokio::spawn(async move {
-            let (answer, learned) = drive(plan, &acs, &device, deadline).await;
+            let mut waited = Duration::ZERO;
+            let (answer, learned) = drive(plan, &acs, &device, deadline, &mut waited).await;
             let learned = learned.filter(|m| model.as_ref().is_none_or(|old| !Arc::ptr_eq(old, m)));
-            let _ = done.send(finished(remote, Some(answer), learned)).await;
+            let mut f = finished(remote, Some(answer), learned);
+            f.timing = Some((started, waited));
+            let _ = done.send(f).await;
             running.fetch_sub(1, Ordering::Relaxed);
         });
         Ok(())
@@ -111,6 +118,7 @@ fn finished(remote: Remote, answer: Option<Answer>, model: Option<Arc<DeviceMode
         remote,
         answer,
         model,
+        timing: None,
     }
 }
 
@@ -127,6 +135,7 @@ async fn drive(
     acs: &AcsHandle,
     device: &DeviceKey,
     deadline: Duration,
+    waited: &mut Duration,
 ) -> (Answer, Option<Arc<DeviceModel>>) {
     // Every step of the plan in the session the first step opens: one
     // connection request per USP request, not one per round.
@@ -138,7 +147,10 @@ async fn drive(
                 let submits = rpcs
                     .into_iter()
                     .map(|rpc| acs.submit(device.clone(), rpc, deadline));
+                // All of it is the CPE's: waking it, its session, its answers.
+                let asked = Instant::now();
                 let results = futures_util::future::join_all(submits).await;
+                *waited += asked.elapsed();
                 plan.feed(results.into_iter().map(outcome).collect());
             }
         }

@@ -20,7 +20,9 @@ use crate::jitter::Jitter;
 
 mod cpe;
 mod plan;
+mod timing;
 pub use plan::{plan, NorthPlan};
+pub use timing::PlanTimes;
 
 use self::cpe::{Finished, Interworker};
 
@@ -92,6 +94,7 @@ pub struct North<S> {
     inbound: mpsc::Receiver<Inbound>,
     onboard_request: bool,
     jitter: Jitter,
+    times: PlanTimes,
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
@@ -168,7 +171,13 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             inbound,
             onboard_request: plan.onboard_request,
             jitter: Jitter::new(),
+            times: PlanTimes::new(),
         })
+    }
+
+    /// Latencies of the requests run on CPE, for the exit report.
+    pub fn plan_times(&self) -> PlanTimes {
+        self.times.clone()
     }
 
     /// Runs until both inputs end (the ACS stopped and every MTP is gone).
@@ -204,6 +213,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     }
 
     async fn on_finished(&mut self, f: Finished, cpe: &mut Interworker) {
+        let read_model = f.model.is_some();
         if let Some(m) = f.model {
             cpe.learned(&f.remote.agent, m);
         }
@@ -211,6 +221,11 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             .agents
             .finish_remote(f.remote, f.answer, SystemTime::now());
         self.act(actions, cpe).await;
+        // Measured once the answer is with the MTP: the agent's encoding
+        // and the hop back through this loop are gateway time too.
+        if let Some((started, waited)) = f.timing {
+            self.times.record(started.elapsed(), waited, read_model);
+        }
     }
 
     async fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) {
