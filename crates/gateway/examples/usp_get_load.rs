@@ -12,25 +12,22 @@
 //! usp_get_load echo --broker mqtt://127.0.0.1:1883 --topic usp/agent/self::echo
 //! ```
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _};
 use bytes::Bytes;
 use clap::Parser;
-use hdrhistogram::Histogram;
 use rumqttc::v5::mqttbytes::v5::{Packet, PublishProperties};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
 use tokio::sync::mpsc;
-use usp::proto::usp::response::RespType;
+
+#[path = "load_common/mod.rs"]
+mod load_common;
+use load_common::{closed_loop, Window};
 
 /// Largest Record taken back (a whole-subtree GetResp is a few KiB).
 const MAX_RECORD: u32 = 4 << 20;
-/// How often lost requests are looked for and the phase is checked.
-const TICK: Duration = Duration::from_millis(50);
-/// After the measured window: how long to wait for the last answers.
-const DRAIN: Duration = Duration::from_secs(1);
 
 #[derive(Parser)]
 enum Cli {
@@ -168,23 +165,19 @@ async fn wait_for_suback(events: &mut EventLoop, broker: &str) -> anyhow::Result
         .map_err(|_| anyhow!("{broker}: not subscribed within 10 s"))?
 }
 
-/// What one run saw.
-struct Tally {
-    latency_us: Histogram<u64>,
-    answered: u64,
-    /// Error Msgs, and GetResp paths with a non-zero err_code.
-    errors: u64,
-    lost: u64,
-    /// Parameters and bytes in the last answer: what one Get returned.
-    params: usize,
-    bytes: usize,
-}
-
 async fn get(args: GetArgs) -> anyhow::Result<()> {
     let k = args.outstanding.max(1);
     let id = format!("usp-get-load-{}", std::process::id());
     let reply_topic = format!("usp/controller/{id}");
-    let (client, mut answers) = connect(&args.broker, &id, &reply_topic, 2 * k + 64).await?;
+    let (client, mut incoming) = connect(&args.broker, &id, &reply_topic, 2 * k + 64).await?;
+    let (tx, mut answers) = mpsc::channel(2 * k + 64);
+    tokio::spawn(async move {
+        while let Some((_, payload)) = incoming.recv().await {
+            if tx.send(payload).await.is_err() {
+                return;
+            }
+        }
+    });
     let agent_topic = args.agent_topic.replace("{eid}", &args.to);
     let qos = if args.qos == 0 {
         QoS::AtMostOnce
@@ -196,10 +189,8 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
         response_topic: Some(reply_topic),
         ..PublishProperties::default()
     };
-    let mut next_id: u64 = 0;
-    let mut in_flight: HashMap<u64, Instant> = HashMap::with_capacity(k);
-    let mut send = |in_flight: &mut HashMap<u64, Instant>| -> anyhow::Result<()> {
-        let msg = usp::msg::get(format!("L{next_id}"), args.path.iter().cloned(), 0);
+    let send = |n: u64| -> anyhow::Result<()> {
+        let msg = usp::msg::get(format!("L{n}"), args.path.iter().cloned(), 0);
         let record = usp::record::no_session_context(&args.to, &args.from, &msg);
         client.try_publish_with_properties(
             agent_topic.clone(),
@@ -208,114 +199,32 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
             usp::encode_record(&record),
             properties.clone(),
         )?;
-        in_flight.insert(next_id, Instant::now());
-        next_id += 1;
         Ok(())
     };
-    let mut tally = Tally {
-        latency_us: Histogram::new_with_bounds(1, 60_000_000, 3)?,
-        answered: 0,
-        errors: 0,
-        lost: 0,
-        params: 0,
-        bytes: 0,
+    let window = Window {
+        outstanding: k,
+        prime: 0,
+        warmup: Duration::from_secs_f64(args.warmup),
+        seconds: Duration::from_secs_f64(args.seconds),
+        timeout: Duration::from_secs_f64(args.timeout),
+        watch: Vec::new(),
     };
-    let start = Instant::now();
-    let measure_from = start + Duration::from_secs_f64(args.warmup);
-    let measure_to = measure_from + Duration::from_secs_f64(args.seconds);
-    let timeout = Duration::from_secs_f64(args.timeout);
-    for _ in 0..k {
-        send(&mut in_flight)?;
-    }
-    let mut tick = tokio::time::interval(TICK);
-    loop {
-        tokio::select! {
-            answer = answers.recv() => {
-                let Some((_, payload)) = answer else { bail!("the broker connection ended") };
-                let now = Instant::now();
-                let Some((n, errors, params)) = read_answer(&payload) else { continue };
-                let Some(sent) = in_flight.remove(&n) else { continue };
-                if now >= measure_from && now < measure_to {
-                    let us = u64::try_from(now.duration_since(sent).as_micros()).unwrap_or(u64::MAX);
-                    tally.latency_us.saturating_record(us.max(1));
-                    tally.answered += 1;
-                    tally.errors += errors;
-                    (tally.params, tally.bytes) = (params, payload.len());
-                }
-                if now < measure_to {
-                    send(&mut in_flight)?;
-                }
-            }
-            _ = tick.tick() => {
-                let now = Instant::now();
-                if now >= measure_to + DRAIN || (now >= measure_to && in_flight.is_empty()) {
-                    break;
-                }
-                let before = in_flight.len();
-                in_flight.retain(|_, sent| now.duration_since(*sent) < timeout);
-                let gone = before - in_flight.len();
-                if now >= measure_from && now < measure_to {
-                    tally.lost += gone as u64;
-                }
-                for _ in 0..gone {
-                    if now < measure_to {
-                        send(&mut in_flight)?;
-                    }
-                }
-            }
-        }
-    }
-    let h = &tally.latency_us;
-    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
-    let line = serde_json::json!({
+    let tally = closed_loop(&window, send, &mut answers).await?;
+    let mut line = serde_json::json!({
         "agent": args.label,
         "to": args.to,
         "path": args.path.join(","),
         "outstanding": k,
         "qos": args.qos,
         "seconds": args.seconds,
-        "answered": tally.answered,
-        "per_second": (tally.answered as f64 / args.seconds).round(),
-        "p50_ms": ms(0.50),
-        "p90_ms": ms(0.90),
-        "p99_ms": ms(0.99),
-        "max_ms": h.max() as f64 / 1000.0,
-        "errors": tally.errors,
-        "lost": tally.lost,
-        "params_per_answer": tally.params,
-        "bytes_per_answer": tally.bytes,
     });
+    if let (Some(line), serde_json::Value::Object(s)) =
+        (line.as_object_mut(), tally.summary(args.seconds))
+    {
+        line.extend(s);
+    }
     println!("{line}");
     Ok(())
-}
-
-/// Our request number, error count and parameter count from an answer;
-/// `None` for anything that is not an answer to us (a Connect record, a
-/// Notify).
-fn read_answer(payload: &[u8]) -> Option<(u64, u64, usize)> {
-    let decoded = usp::decode_record(payload).ok()?;
-    let msg = decoded.msg?;
-    let n = msg.msg_id().strip_prefix('L')?.parse().ok()?;
-    if msg.error().is_some() {
-        return Some((n, 1, 0));
-    }
-    match msg.response() {
-        Some(RespType::GetResp(resp)) => {
-            let mut errors = 0;
-            let mut params = 0;
-            for r in &resp.req_path_results {
-                errors += u64::from(r.err_code != 0);
-                params += r
-                    .resolved_path_results
-                    .iter()
-                    .map(|p| p.result_params.len())
-                    .sum::<usize>();
-            }
-            Some((n, errors, params))
-        }
-        // The echo responder sends our own Get back.
-        _ => Some((n, 0, 0)),
-    }
 }
 
 async fn echo(args: EchoArgs) -> anyhow::Result<()> {
