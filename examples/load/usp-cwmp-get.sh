@@ -44,22 +44,22 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listens on port $1" >&2; return 1
-}
 
 CWMP_PORT=$(free_port)
 WS_PORT=$(free_port)
 CONTROL_PORT=$(free_port)
 # The run is bounded by --duration in case this script dies uncleanly.
 start_gateway() {
+  # Emptied here, not by the child's redirection, which may come after
+  # the wait below has read the previous run's ready line.
+  : >"$WORK/run.out"
   "$BIN/cwmp2usp" run --cwmp-listen "127.0.0.1:$CWMP_PORT" --cwmp-auth none \
     --data-dir "$WORK/data" --ws-listen "127.0.0.1:$WS_PORT" --duration 600 \
     >"$WORK/run.out" 2>>"$WORK/run.err" &
   GATEWAY=$!
-  wait_port "$CWMP_PORT"
-  wait_port "$WS_PORT"
+  # The ready line comes once every registered device's agent is up.
+  for _ in $(seq 100); do grep -q '"event":"ready"' "$WORK/run.out" && return 0; sleep 0.1; done
+  echo "the gateway is not ready" >&2; return 1
 }
 # SIGTERM makes the gateway print its report (the last line of run.out).
 stop_gateway() {
