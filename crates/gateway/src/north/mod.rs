@@ -171,7 +171,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             inbound,
             onboard_request: plan.onboard_request,
             jitter: Jitter::new(),
-            times: PlanTimes::new(),
+            times: PlanTimes::new().context("latency histograms")?,
         })
     }
 

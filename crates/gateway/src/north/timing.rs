@@ -29,17 +29,15 @@ struct Histograms {
 }
 
 impl PlanTimes {
-    pub fn new() -> PlanTimes {
-        // Constant bounds, valid by construction.
-        let histogram =
-            || Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("valid histogram bounds");
-        PlanTimes(Arc::new(Mutex::new(Histograms {
-            total: histogram(),
-            cpe: histogram(),
-            gateway: histogram(),
+    pub fn new() -> Result<PlanTimes, hdrhistogram::CreationError> {
+        let histogram = || Histogram::new_with_bounds(1, MAX_MICROS, 3);
+        Ok(PlanTimes(Arc::new(Mutex::new(Histograms {
+            total: histogram()?,
+            cpe: histogram()?,
+            gateway: histogram()?,
             reading_model: 0,
             reading_model_micros: 0,
-        })))
+        }))))
     }
 
     /// One plan that took `total` from its start to its answer handed to
@@ -88,7 +86,7 @@ mod tests {
 
     #[test]
     fn gateway_time_is_what_the_cpe_did_not_take() {
-        let t = PlanTimes::new();
+        let t = PlanTimes::new().unwrap();
         for _ in 0..99 {
             t.record(Duration::from_millis(10), Duration::from_millis(9), false);
         }
