@@ -127,18 +127,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         watch: args.cpu_of.clone(),
     };
     let tally = closed_loop(&window, send, &mut answers).await?;
-    let mut line = serde_json::json!({
+    let run = serde_json::json!({
         "agents": eids.len(),
         "path": args.path.join(","),
         "outstanding": k,
         "seconds": args.seconds,
     });
-    if let (Some(line), serde_json::Value::Object(s)) =
-        (line.as_object_mut(), tally.summary(args.seconds))
-    {
-        line.extend(s);
-    }
-    println!("{line}");
+    tally.print(run, args.seconds);
     Ok(())
 }
 

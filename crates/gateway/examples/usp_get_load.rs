@@ -210,7 +210,7 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
         watch: Vec::new(),
     };
     let tally = closed_loop(&window, send, &mut answers).await?;
-    let mut line = serde_json::json!({
+    let run = serde_json::json!({
         "agent": args.label,
         "to": args.to,
         "path": args.path.join(","),
@@ -218,12 +218,7 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
         "qos": args.qos,
         "seconds": args.seconds,
     });
-    if let (Some(line), serde_json::Value::Object(s)) =
-        (line.as_object_mut(), tally.summary(args.seconds))
-    {
-        line.extend(s);
-    }
-    println!("{line}");
+    tally.print(run, args.seconds);
     Ok(())
 }
 

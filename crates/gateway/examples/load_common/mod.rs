@@ -46,8 +46,18 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Throughput and latency of the measured window, for the JSON line.
-    pub fn summary(&self, seconds: f64) -> serde_json::Value {
+    /// Prints one JSON line: `run` (what was measured) and the figures.
+    pub fn print(&self, mut run: serde_json::Value, seconds: f64) {
+        if let (Some(line), serde_json::Value::Object(s)) =
+            (run.as_object_mut(), self.summary(seconds))
+        {
+            line.extend(s);
+        }
+        println!("{run}");
+    }
+
+    /// Throughput and latency of the measured window.
+    fn summary(&self, seconds: f64) -> serde_json::Value {
         let h = &self.latency_us;
         let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         serde_json::json!({
