@@ -284,7 +284,8 @@ impl<S: Store + Clone + Send + Sync + 'static> Shared<S> {
         }
         drop(slot);
         match &outcome {
-            ConnectionRequestOutcome::Ok => info!(parent: &span, url, "connection request ok"),
+            // One per USP request on a CPE: at info it would flood the log.
+            ConnectionRequestOutcome::Ok => debug!(parent: &span, url, "connection request ok"),
             failed => warn!(
                 parent: &span,
                 url,

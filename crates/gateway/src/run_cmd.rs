@@ -112,8 +112,8 @@ pub struct RunArgs {
         env = "CWMP2USP_MAX_SESSIONS"
     )]
     max_sessions: usize,
-    /// Exit after this many seconds, printing the report (default: run until
-    /// SIGINT or SIGTERM).
+    /// Exit after this many seconds, or at SIGINT or SIGTERM if sooner,
+    /// printing the report (default: run until a signal).
     #[arg(long, value_name = "SECONDS", env = "CWMP2USP_DURATION")]
     duration: Option<u64>,
     #[command(flatten)]
@@ -261,9 +261,13 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         };
         let counters = Arc::new(Counters::default());
         println!("{ready}");
+        // A signal ends a bounded run early, still with its report.
         let until = async {
             match args.duration {
-                Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+                Some(s) => tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(s)) => {}
+                    () = crate::sim_cmd::stop_signal() => {}
+                },
                 None => crate::sim_cmd::stop_signal().await,
             }
         };
@@ -271,6 +275,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let server = acs::server::Server::new(engine, config, counters.clone())
             .context("no randomness for Digest nonces")?;
         let devices = server.subscribe(DEVICE_EVENTS);
+        let plan_times = north.plan_times();
         let northbound = tokio::spawn(north.run(devices, server.handle()));
         tokio::select! {
             served = server.serve(listeners) => {
@@ -299,6 +304,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 "cpe_faults": c.cpe_faults.load(Ordering::Relaxed),
                 "events_dropped": c.events_dropped.load(Ordering::Relaxed),
                 "connection_requests": connection_requests,
+                "cpe_requests": plan_times.report(),
             })
         );
         Ok(())

@@ -37,6 +37,9 @@ pub struct Finished {
     pub model: Option<Arc<DeviceModel>>,
     /// Values read that `--get-max-age` lets later Gets reuse.
     pub fresh: Vec<(String, String, cwmp::ValueType)>,
+    /// When the plan started and how long it waited on the CPE (none
+    /// when no plan ran).
+    pub timing: Option<(Instant, Duration)>,
 }
 
 pub struct Interworker {
@@ -144,13 +147,16 @@ impl Interworker {
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
         let rules = self.fresh.rules().clone();
         self.running += 1;
+        let started = Instant::now();
         tokio::spawn(async move {
-            let (answer, plan) = drive(plan, &acs, &device, deadline).await;
+            let mut waited = Duration::ZERO;
+            let (answer, plan) = drive(plan, &acs, &device, deadline, &mut waited).await;
             let learned = plan
                 .model()
                 .filter(|m| model.as_ref().is_none_or(|old| !Arc::ptr_eq(old, m)))
                 .cloned();
             let mut f = finished(remote, Some(answer), learned);
+            f.timing = Some((started, waited));
             f.fresh = plan
                 .read_values()
                 .filter(|(p, _, _)| max_age(&rules, p).is_some())
@@ -216,6 +222,7 @@ fn finished(remote: Remote, answer: Option<Answer>, model: Option<Arc<DeviceMode
         answer,
         model,
         fresh: Vec::new(),
+        timing: None,
     }
 }
 
@@ -232,6 +239,7 @@ async fn drive(
     acs: &AcsHandle,
     device: &DeviceKey,
     deadline: Duration,
+    waited: &mut Duration,
 ) -> (Answer, Plan) {
     // Every step of the plan in the session the first step opens: one
     // connection request per USP request, not one per round.
@@ -243,7 +251,10 @@ async fn drive(
                 let submits = rpcs
                     .into_iter()
                     .map(|rpc| acs.submit(device.clone(), rpc, deadline));
+                // All of it is the CPE's: waking it, its session, its answers.
+                let asked = Instant::now();
                 let results = futures_util::future::join_all(submits).await;
+                *waited += asked.elapsed();
                 plan.feed(results.into_iter().map(outcome).collect());
             }
         }

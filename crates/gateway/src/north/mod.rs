@@ -22,7 +22,9 @@ mod commands;
 mod cpe;
 mod fresh;
 mod plan;
+mod timing;
 pub use plan::{plan, NorthPlan};
+pub use timing::PlanTimes;
 
 use self::cpe::{Finished, Interworker};
 
@@ -93,6 +95,7 @@ pub struct North<S> {
     onboard_request: bool,
     interwork: (::interwork::Config, std::time::Duration, fresh::Rules),
     jitter: Jitter,
+    times: PlanTimes,
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
@@ -170,7 +173,13 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             onboard_request: plan.onboard_request,
             interwork: (plan.interwork, plan.cpe_deadline, plan.max_age.into()),
             jitter: Jitter::new(),
+            times: PlanTimes::new().context("latency histograms")?,
         })
+    }
+
+    /// Latencies of the requests run on CPE, for the exit report.
+    pub fn plan_times(&self) -> PlanTimes {
+        self.times.clone()
     }
 
     /// Runs until both inputs end (the ACS stopped and every MTP is gone).
@@ -226,6 +235,12 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     }
 
     fn on_finished(&mut self, f: Finished, cpe: &mut Interworker) -> Vec<Action> {
+        let read_model = f.model.is_some();
+        // Measured as the answer leaves the agent logic: its encoding and
+        // the hop back through this loop are gateway time too.
+        if let Some((started, waited)) = f.timing {
+            self.times.record(started.elapsed(), waited, read_model);
+        }
         if let Some(m) = f.model {
             cpe.learned(&f.remote.agent, m);
         }

@@ -55,6 +55,12 @@ use crate::backoff::RetryPolicy;
 use crate::{Inbound, MtpError, Outbound, DEFAULT_MAX_RECORD_BYTES};
 use resource::PathTemplate;
 
+/// Bytes read from a WebSocket at a time. tungstenite's 128 KiB default
+/// is allocated per session and zero-filled again whenever a Record still
+/// held by the agents keeps the old buffer: most of a small Record's
+/// receive cost. A larger Record takes a few more reads.
+const READ_BUFFER: usize = 8 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct WsConfig {
     /// Where the server listens (loopback by default); `None`: client only.
@@ -144,6 +150,7 @@ impl Shared {
     fn ws_config(&self) -> WebSocketConfig {
         let max = self.config.max_record_bytes;
         WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER)
             .max_message_size(Some(max))
             .max_frame_size(Some(max))
     }
