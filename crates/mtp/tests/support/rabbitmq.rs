@@ -3,7 +3,7 @@
 //! database, logs and Erlang cookie in a temporary directory, killed when
 //! the guard drops. Nothing here touches the machine's own broker.
 //!
-//! [`Broker::start`] falls back to a STOMP port already open on
+//! [`Broker::start`] falls back to a STOMP broker already answering on
 //! 127.0.0.1:61613 (the machine's RabbitMQ with `rabbitmq-plugins enable
 //! rabbitmq_stomp`) and returns `None` with a `SKIPPED` line when there is
 //! neither, except under `CI=true`, where it panics instead. Only `std` and
@@ -40,11 +40,35 @@ fn free_port() -> u16 {
         .expect("a free port on 127.0.0.1")
 }
 
-fn reachable(addr: &str) -> bool {
-    addr.parse()
+/// Whether the broker at `addr` completes a STOMP handshake. RabbitMQ opens
+/// the STOMP port before the node can serve it: a CONNECT sent then may go
+/// unanswered for longer than a test waits, so an open port is not enough.
+fn answers_stomp(addr: &str) -> bool {
+    use std::io::{Read, Write};
+    let Some(mut s) = addr
+        .parse()
         .ok()
         .and_then(|a| TcpStream::connect_timeout(&a, Duration::from_millis(300)).ok())
-        .is_some()
+    else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = s.set_write_timeout(Some(Duration::from_secs(2)));
+    let connect = b"CONNECT\naccept-version:1.2\nhost:/\nlogin:guest\npasscode:guest\n\n\0";
+    if s.write_all(connect).is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 512];
+    let mut got = Vec::new();
+    while got.len() < 9 {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let ok = got.starts_with(b"CONNECTED");
+    let _ = s.write_all(b"DISCONNECT\n\n\0");
+    ok
 }
 
 impl Broker {
@@ -54,7 +78,7 @@ impl Broker {
             Ok(b) => return Some(b),
             Err(why) => why,
         };
-        if reachable(SYSTEM_STOMP) {
+        if answers_stomp(SYSTEM_STOMP) {
             eprintln!("{test}: private RabbitMQ failed ({why}); using {SYSTEM_STOMP}");
             return Some(Broker {
                 stomp: SYSTEM_STOMP.into(),
@@ -121,7 +145,7 @@ impl Broker {
         };
         let started = Instant::now();
         while started.elapsed() < BOOT_LIMIT {
-            if reachable(&broker.stomp) {
+            if answers_stomp(&broker.stomp) {
                 eprintln!("private RabbitMQ {node} up in {:?}", started.elapsed());
                 return Ok(broker);
             }
