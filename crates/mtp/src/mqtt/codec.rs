@@ -399,58 +399,34 @@ pub fn put_publish_qos(
     Ok(())
 }
 
-/// Appends the PUBACK of an incoming QoS 1 PUBLISH (reason Success).
-pub fn put_puback(v5: bool, pkid: u16, out: &mut BytesMut) -> Result<(), EncodeError> {
-    if v5 {
-        v5::Packet::PubAck(v5::PubAck::new(pkid, None))
-            .write(out, None)
-            .map_err(enc)?;
-    } else {
-        v4::Packet::PubAck(v4::PubAck::new(pkid))
-            .write(out, usize::MAX)
-            .map_err(enc)?;
-    }
-    Ok(())
+/// The acknowledgements we send: each carries only a packet id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    /// PUBACK, of a QoS 1 PUBLISH.
+    OfQos1,
+    /// PUBREC, of a QoS 2 PUBLISH.
+    OfQos2,
+    /// PUBCOMP, of a PUBREL.
+    OfRelease,
 }
 
-/// Appends the PUBREC answering a QoS 2 PUBLISH.
-pub fn put_pubrec(v5: bool, pkid: u16, out: &mut BytesMut) -> Result<(), EncodeError> {
-    if v5 {
-        v5::Packet::PubRec(v5::PubRec::new(pkid, None))
-            .write(out, None)
-            .map_err(enc)?;
-    } else {
-        v4::Packet::PubRec(v4::PubRec::new(pkid))
-            .write(out, usize::MAX)
-            .map_err(enc)?;
-    }
-    Ok(())
+/// Appends `ack` for `pkid`. Written by hand, the same four bytes for both
+/// versions: MQTT 5 lets a Success acknowledgement with no properties
+/// leave out its reason code (§3.4.2.1, §3.5.2.1, §3.7.2.1), which is then
+/// exactly the 3.1.1 packet.
+pub fn put_ack(ack: Ack, pkid: u16, out: &mut BytesMut) {
+    let kind = match ack {
+        Ack::OfQos1 => 0x40,
+        Ack::OfQos2 => 0x50,
+        Ack::OfRelease => 0x70,
+    };
+    let [hi, lo] = pkid.to_be_bytes();
+    out.extend_from_slice(&[kind, 0x02, hi, lo]);
 }
 
-/// Appends the PUBCOMP answering a PUBREL.
-pub fn put_pubcomp(v5: bool, pkid: u16, out: &mut BytesMut) -> Result<(), EncodeError> {
-    if v5 {
-        v5::Packet::PubComp(v5::PubComp::new(pkid, None))
-            .write(out, None)
-            .map_err(enc)?;
-    } else {
-        v4::Packet::PubComp(v4::PubComp::new(pkid))
-            .write(out, usize::MAX)
-            .map_err(enc)?;
-    }
-    Ok(())
-}
-
-/// Appends PINGREQ.
-pub fn put_pingreq(v5: bool, out: &mut BytesMut) -> Result<(), EncodeError> {
-    if v5 {
-        v5::Packet::PingReq(v5::PingReq)
-            .write(out, None)
-            .map_err(enc)?;
-    } else {
-        v4::Packet::PingReq.write(out, usize::MAX).map_err(enc)?;
-    }
-    Ok(())
+/// Appends PINGREQ, the same two bytes in both versions.
+pub fn put_pingreq(out: &mut BytesMut) {
+    out.extend_from_slice(&[0xC0, 0x00]);
 }
 
 /// Why we close, as a DISCONNECT reason (5).

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use tracing::debug;
 
-use super::codec::{self, CloseReason, CodecError, ConnectParams, Decoded, Incoming, Limits};
+use super::codec::{self, Ack, CloseReason, CodecError, ConnectParams, Decoded, Incoming, Limits};
 use super::wire::Happening;
 
 /// Everything a connection is configured with.
@@ -224,12 +224,11 @@ impl Protocol {
                 }
                 // Acknowledged before it is handed on: the agent logic
                 // gets it next, and a clean session could not redeliver.
-                let acked = match qos {
-                    1 => codec::put_puback(self.v5, pkid, &mut self.tx),
-                    2 => codec::put_pubrec(self.v5, pkid, &mut self.tx),
-                    _ => Ok(()),
-                };
-                acked.map_err(|e| Fatal::Encode(e.0))?;
+                match qos {
+                    1 => codec::put_ack(Ack::OfQos1, pkid, &mut self.tx),
+                    2 => codec::put_ack(Ack::OfQos2, pkid, &mut self.tx),
+                    _ => {}
+                }
                 if qos > 0 {
                     self.last_sent = Some(now);
                 }
@@ -246,7 +245,7 @@ impl Protocol {
                 Ok(None)
             }
             Incoming::PubRel { pkid } => {
-                codec::put_pubcomp(self.v5, pkid, &mut self.tx).map_err(|e| Fatal::Encode(e.0))?;
+                codec::put_ack(Ack::OfRelease, pkid, &mut self.tx);
                 self.last_sent = Some(now);
                 Ok(None)
             }
@@ -388,7 +387,7 @@ impl Protocol {
                 }
                 let idle_since = self.last_sent.unwrap_or(now);
                 if now >= idle_since + self.keep_alive {
-                    codec::put_pingreq(self.v5, &mut self.tx).map_err(|e| Fatal::Encode(e.0))?;
+                    codec::put_pingreq(&mut self.tx);
                     self.ping_sent = Some(now);
                     self.last_sent = Some(now);
                 }
