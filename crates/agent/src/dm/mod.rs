@@ -21,6 +21,7 @@ pub mod get;
 pub mod instances;
 pub mod resolve;
 pub mod schema;
+mod search;
 pub mod set;
 pub mod supported;
 pub mod value;
