@@ -12,11 +12,12 @@
 #
 # Agents (the gateway, obuspa, the echo responder) run on core 1, the broker
 # and the load controller on core 0; PIN=none lets the scheduler place
-# everything on both cores instead. Everything listens on 127.0.0.1 and
-# every run is bounded. The broker sets TCP_NODELAY: without it each
-# small packet can wait 40 ms for a delayed ACK, whatever the agent does.
+# everything on both cores instead; PIN=broker keeps core 0 for the broker.
+# Everything listens on 127.0.0.1 and every run is bounded. The broker sets
+# TCP_NODELAY: without it each small packet can wait 40 ms for a delayed
+# ACK, whatever the agent does.
 #
-#   [OBUSPA=/tmp/obuspa-src/obuspa] [PIN=none] [GET_PATHS="P ..."] [LOADS="K ..."] \
+#   [OBUSPA=/tmp/obuspa-src/obuspa] [PIN=none|broker] [GET_PATHS="P ..."] [LOADS="K ..."] \
 #     examples/load/usp-get.sh [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +29,15 @@ OBUSPA_AGENT=os::012345-OBUSPA
 CONTROLLER=self::usp-get-load
 read -ra PATHS <<< "${GET_PATHS:-Device.LocalAgent.EndpointID Device.LocalAgent.}"
 read -ra LOADS <<< "${LOADS:-1 8 64}"
-if [[ ${PIN:-split} == none ]]; then AGENT_CORE=0,1 LOAD_CORE=0,1; else AGENT_CORE=1 LOAD_CORE=0; fi
+# PIN=broker gives the broker core 0 to itself, as a broker on its own
+# host would be, and puts each agent with the load controller on core 1.
+BROKER_CORE=
+case ${PIN:-split} in
+  none) AGENT_CORE=0,1 LOAD_CORE=0,1 ;;
+  broker) AGENT_CORE=1 LOAD_CORE=1 BROKER_CORE=0 ;;
+  *) AGENT_CORE=1 LOAD_CORE=0 ;;
+esac
+BROKER_CORE=${BROKER_CORE:-$LOAD_CORE}
 
 command -v "$MOSQUITTO" >/dev/null || { echo "no $MOSQUITTO: apt-get install -y mosquitto" >&2; exit 1; }
 cargo build -q --release -p gateway --bin cwmp2usp --example usp_get_load
@@ -54,7 +63,7 @@ wait_port() {
 MQTT_PORT=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_connections -1\npersistence false\nset_tcp_nodelay true\n' \
   "$MQTT_PORT" > "$WORK/mosquitto.conf"
-taskset -c $LOAD_CORE "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
+taskset -c $BROKER_CORE "$MOSQUITTO" -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
 PIDS+=($!)
 declare -A PID_OF=([broker]=$!)
 wait_port "$MQTT_PORT"

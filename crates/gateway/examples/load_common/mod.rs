@@ -10,7 +10,9 @@ use anyhow::bail;
 use bytes::Bytes;
 use hdrhistogram::Histogram;
 use tokio::sync::mpsc;
-use usp::proto::usp::response::RespType;
+
+pub mod answer;
+use answer::read_answer;
 
 /// How often lost requests are looked for and the phase is checked.
 const TICK: Duration = Duration::from_millis(50);
@@ -80,19 +82,9 @@ impl Tally {
 
 /// User plus system CPU of each process, in clock ticks (1/100 s).
 fn cpu_ticks(watch: &[(String, u32)]) -> Vec<u64> {
-    let ticks = |pid: u32| -> Option<u64> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // Fields after the command name, which may hold spaces: state is
-        // the first, utime and stime the 12th and 13th.
-        let rest = &stat[stat.rfind(')')? + 1..];
-        let mut fields = rest.split_whitespace().skip(11);
-        let user: u64 = fields.next()?.parse().ok()?;
-        let system: u64 = fields.next()?.parse().ok()?;
-        Some(user + system)
-    };
     watch
         .iter()
-        .map(|(_, pid)| ticks(*pid).unwrap_or(0))
+        .map(|(_, pid)| answer::cpu_ticks_of(Some(*pid)))
         .collect()
 }
 
@@ -206,34 +198,5 @@ fn sample_cpu(
     }
     if at_to.is_none() && now >= to {
         *at_to = Some(cpu_ticks(&window.watch));
-    }
-}
-
-/// Our request number, error count and parameter count from an answer;
-/// `None` for anything that is not an answer to us (a Connect record, a
-/// Notify).
-fn read_answer(payload: &[u8]) -> Option<(u64, u64, usize)> {
-    let decoded = usp::decode_record(payload).ok()?;
-    let msg = decoded.msg?;
-    let n = msg.msg_id().strip_prefix('L')?.parse().ok()?;
-    if msg.error().is_some() {
-        return Some((n, 1, 0));
-    }
-    match msg.response() {
-        Some(RespType::GetResp(resp)) => {
-            let mut errors = 0;
-            let mut params = 0;
-            for r in &resp.req_path_results {
-                errors += u64::from(r.err_code != 0);
-                params += r
-                    .resolved_path_results
-                    .iter()
-                    .map(|p| p.result_params.len())
-                    .sum::<usize>();
-            }
-            Some((n, errors, params))
-        }
-        // The echo responder sends our own Get back.
-        _ => Some((n, 0, 0)),
     }
 }

@@ -17,16 +17,18 @@
 //! usp_get_load echo --broker mqtt://127.0.0.1:1883 --topic usp/agent/self::echo
 //! ```
 
+#[path = "../load_common/answer.rs"]
+mod answer;
 mod wire;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use answer::read_answer;
 use anyhow::bail;
 use bytes::{Buf as _, BytesMut};
 use clap::Parser;
 use hdrhistogram::Histogram;
-use usp::proto::usp::response::RespType;
 use wire::{Conn, Packet};
 
 /// How often lost requests are looked for and the phase is checked.
@@ -310,57 +312,10 @@ async fn get(args: GetArgs) -> anyhow::Result<()> {
         "lost": tally.lost,
         "params_per_answer": tally.params,
         "bytes_per_answer": tally.bytes,
-        "controller_cpu_ticks": own_cpu_ticks(),
+        "controller_cpu_ticks": answer::cpu_ticks_of(None),
     });
     println!("{line}");
     Ok(())
-}
-
-/// This process's user + system time in clock ticks (1/100 s), so the
-/// script can tell what the controller took from the broker's core.
-fn own_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name, which may hold spaces.
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of proc(5), counted from the
-    // pid; here, after the pid and the name, they are at 11 and 12.
-    tick(11) + tick(12)
-}
-
-/// Our request number, error count and parameter count from an answer;
-/// `None` for anything that is not an answer to us (a Connect record, a
-/// Notify).
-fn read_answer(payload: &[u8]) -> Option<(u64, u64, usize)> {
-    let decoded = usp::decode_record(payload).ok()?;
-    let msg = decoded.msg?;
-    let n = msg.msg_id().strip_prefix('L')?.parse().ok()?;
-    if msg.error().is_some() {
-        return Some((n, 1, 0));
-    }
-    match msg.response() {
-        Some(RespType::GetResp(resp)) => {
-            let mut errors = 0;
-            let mut params = 0;
-            for r in &resp.req_path_results {
-                errors += u64::from(r.err_code != 0);
-                params += r
-                    .resolved_path_results
-                    .iter()
-                    .map(|p| p.result_params.len())
-                    .sum::<usize>();
-            }
-            Some((n, errors, params))
-        }
-        // The echo responder sends our own Get back.
-        _ => Some((n, 0, 0)),
-    }
 }
 
 async fn echo(args: EchoArgs) -> anyhow::Result<()> {
