@@ -140,6 +140,16 @@ pub enum Event {
         /// with the key's OUI and ProductClass it names the device's
         /// data model.
         software_version: String,
+        /// The Inform's ParameterList (name, value) as the CPE wrote it;
+        /// the parser's limits bound it.
+        params: Vec<(String, String)>,
+        /// (EventCode, CommandKey) of the "M …" events, which answer an
+        /// RPC we sent ("M Reboot", "M Download"): the key ties the event
+        /// to the request. Other events carry no key worth keeping.
+        command_keys: Vec<(String, String)>,
+        /// When the Inform arrived, on the engine's clock (since the Unix
+        /// epoch): where the gateway's notification latency starts.
+        received: Duration,
     },
     /// A CPE reported a file transfer's end: TransferComplete for a
     /// Download or Upload we asked for (`command_key` is ours), or

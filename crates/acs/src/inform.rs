@@ -100,6 +100,18 @@ impl<S: Store> Engine<S> {
                 .find(|(n, _)| n.ends_with(".DeviceInfo.SoftwareVersion"))
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default(),
+            params: inform
+                .parameter_list
+                .iter()
+                .map(|p| (p.name.to_string(), p.value.text.to_string()))
+                .collect(),
+            command_keys: inform
+                .event
+                .iter()
+                .filter(|e| e.event_code.starts_with("M "))
+                .map(|e| (e.event_code.to_string(), e.command_key.to_string()))
+                .collect(),
+            received: now,
         };
         let ticket = self.stage(record, sid, vec![informed]);
         let mut answer = Envelope::new(

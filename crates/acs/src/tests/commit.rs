@@ -94,6 +94,12 @@ fn a_failed_commit_forgets_the_session_and_the_cpe_can_retry() {
         events: vec!["1 BOOT".into()],
         replay: false,
         software_version: String::new(),
+        params: vec![(
+            "Device.ManagementServer.ConnectionRequestURL".into(),
+            "http://10.0.0.1:7547/cr".into(),
+        )],
+        command_keys: Vec::new(),
+        received: 2 * SEC,
     }));
 }
 
@@ -159,4 +165,66 @@ fn an_unreadable_registry_is_a_503_not_a_new_device() {
     ));
     e.store().set_failing_reads(false);
     assert_eq!(e.store().get(&key("SN1")).unwrap().unwrap(), stored);
+}
+
+/// The northbound learns an Inform's values and the CommandKeys of its
+/// "M …" events: Boot! and ValueChange notifications are made of them.
+#[test]
+fn informed_carries_parameters_and_command_keys() {
+    let mut e = engine();
+    let inform = Inform {
+        device_id: DeviceId {
+            manufacturer: "Acme".into(),
+            oui: "00D09E".into(),
+            product_class: "HGW".into(),
+            serial_number: "SN1".into(),
+        },
+        event: [
+            ("1 BOOT", ""),
+            ("M Reboot", "ctl-42"),
+            ("4 VALUE CHANGE", "x"),
+        ]
+        .iter()
+        .map(|(code, key)| cwmp::Event {
+            event_code: (*code).into(),
+            command_key: (*key).into(),
+        })
+        .collect(),
+        max_envelopes: 1,
+        current_time: "2026-11-23T00:00:00Z".into(),
+        retry_count: 0,
+        parameter_list: vec![ParameterValue::new(
+            "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
+            Value::new(ValueType::String, "2.0".to_string()),
+        )],
+    };
+    let xml = Envelope::new(CwmpVersion::V1_0, Body::Inform(inform))
+        .with_id("1")
+        .to_xml()
+        .into_bytes();
+    assert_eq!(send(&mut e, SEC, post(1, None, &xml)).status, 200);
+    let informed = events(&mut e)
+        .into_iter()
+        .find(|ev| matches!(ev, crate::Event::Informed { .. }));
+    let Some(crate::Event::Informed {
+        params,
+        command_keys,
+        software_version,
+        ..
+    }) = informed
+    else {
+        panic!("no Informed");
+    };
+    assert_eq!(software_version, "2.0");
+    assert_eq!(
+        params,
+        [(
+            "InternetGatewayDevice.DeviceInfo.SoftwareVersion".to_string(),
+            "2.0".to_string()
+        )]
+    );
+    assert_eq!(
+        command_keys,
+        [("M Reboot".to_string(), "ctl-42".to_string())]
+    );
 }

@@ -139,6 +139,12 @@ fn a_replayed_inform_is_marked_and_changes_nothing() {
         events: vec!["1 BOOT".into()],
         replay: true,
         software_version: String::new(),
+        params: vec![(
+            "Device.ManagementServer.ConnectionRequestURL".into(),
+            "http://10.0.0.1:7547/cr".into(),
+        )],
+        command_keys: Vec::new(),
+        received: 5 * SEC,
     }));
     let after = e.device(&key("SN1")).unwrap().unwrap();
     assert_eq!(after.last_inform, 5 * SEC);

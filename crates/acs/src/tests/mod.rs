@@ -151,6 +151,12 @@ fn inform_then_empty_post_is_a_whole_session() {
                 events: vec!["1 BOOT".into()],
                 replay: false,
                 software_version: String::new(),
+                params: vec![(
+                    "Device.ManagementServer.ConnectionRequestURL".into(),
+                    "http://10.0.0.1:7547/cr".into(),
+                )],
+                command_keys: Vec::new(),
+                received: SEC,
             },
             crate::Event::SessionEnded {
                 device: key("SN1"),
