@@ -47,6 +47,10 @@ pub struct CpeConfig {
     pub fault_drop_probability: f64,
     /// Refuse connection requests (the driver answers 503).
     pub refuse_cr: bool,
+    /// Fault injection: parameters (globs, `*` any run of characters, in
+    /// the CPE's own names) whose active notification is refused with
+    /// 9009, besides the counters every CPE refuses.
+    pub reject_notification: Vec<String>,
 }
 
 impl Default for CpeConfig {
@@ -78,6 +82,7 @@ impl Default for CpeConfig {
             fault_drop_after_rpc: None,
             fault_drop_probability: 0.0,
             refuse_cr: false,
+            reject_notification: Vec::new(),
         }
     }
 }

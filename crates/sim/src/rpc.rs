@@ -227,9 +227,39 @@ fn refuses_active(name: &str) -> bool {
     name.contains(".Stats.") || name.ends_with("UpTime") || name.ends_with("CurrentLocalTime")
 }
 
+/// Whether `name` matches the glob `pattern` (`*`: any run of characters).
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 pub fn set_parameter_attributes(
     model: &mut DataModel,
     req: &SetParameterAttributes<'_>,
+) -> Body<'static> {
+    set_parameter_attributes_rejecting(model, req, &[])
+}
+
+/// SetParameterAttributes refusing active notification (9009, for the
+/// whole RPC, as it is atomic) on names matching a glob of `reject`.
+pub fn set_parameter_attributes_rejecting(
+    model: &mut DataModel,
+    req: &SetParameterAttributes<'_>,
+    reject: &[String],
 ) -> Body<'static> {
     if req.parameter_list.len() > MAX_NAMES {
         return fault(9004, "Too many parameters");
@@ -253,7 +283,9 @@ pub fn set_parameter_attributes(
         for name in targets {
             let mut a = model.attributes(&name);
             if s.notification_change {
-                if s.notification == 2 && refuses_active(&name) {
+                if s.notification == 2
+                    && (refuses_active(&name) || reject.iter().any(|p| glob(p, &name)))
+                {
                     return fault(9009, "Notification request rejected");
                 }
                 a.notification = u8::try_from(s.notification).unwrap_or(0);

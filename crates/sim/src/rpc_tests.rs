@@ -363,3 +363,36 @@ fn tr098_profile_works_too() {
     );
     assert!(matches!(r, Body::GetParameterValuesResponse(_)));
 }
+
+#[test]
+fn chosen_parameters_refuse_active_notification() {
+    let mut m = model();
+    let reject = vec!["Device.WiFi.SSID.*.SSID".to_string()];
+    let s = |name: &str, n: i32| SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: name.to_string().into(),
+            notification_change: true,
+            notification: n,
+            access_list_change: false,
+            access_list: vec![],
+        }],
+    };
+    let spa = |m: &mut DataModel, name: &str, n: i32| {
+        set_parameter_attributes_rejecting(m, &s(name, n), &reject)
+    };
+    assert_eq!(code(&spa(&mut m, "Device.WiFi.SSID.1.SSID", 2)), 9009);
+    assert_eq!(m.notification("Device.WiFi.SSID.1.SSID"), 0);
+    // Passive is not refused, nor are other names.
+    assert_eq!(
+        spa(&mut m, "Device.WiFi.SSID.1.SSID", 1),
+        Body::SetParameterAttributesResponse
+    );
+    assert_eq!(
+        spa(&mut m, "Device.WiFi.SSID.1.Enable", 2),
+        Body::SetParameterAttributesResponse
+    );
+    assert!(glob("a*c", "abbc") && glob("*", "") && !glob("a*c", "abd") && glob("abc", "abc"));
+    assert!(
+        !glob("ab", "abc") && glob("*.SSID", "X.SSID") && !glob("a*b*a", "ab") && !glob("a*a", "a")
+    );
+}

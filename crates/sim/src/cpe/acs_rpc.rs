@@ -47,7 +47,11 @@ impl Cpe {
             Body::GetParameterValues(r) => rpc::get_parameter_values(&self.model, r),
             Body::GetParameterNames(r) => rpc::get_parameter_names(&self.model, r),
             Body::GetParameterAttributes(r) => rpc::get_parameter_attributes(&self.model, r),
-            Body::SetParameterAttributes(r) => rpc::set_parameter_attributes(&mut self.model, r),
+            Body::SetParameterAttributes(r) => rpc::set_parameter_attributes_rejecting(
+                &mut self.model,
+                r,
+                &self.cfg.reject_notification,
+            ),
             Body::AddObject(r) => rpc::add_object(&mut self.model, r, &key_name),
             Body::DeleteObject(r) => rpc::delete_object(&mut self.model, r, &key_name),
             Body::SetParameterValues(r) => {
