@@ -3,8 +3,9 @@
 use std::borrow::Cow;
 
 use cwmp::{
-    AddObject, Body, DeleteObject, Download, GetParameterNames, GetParameterValues, ParameterValue,
-    Reboot, SetParameterValues, Value, ValueType,
+    AddObject, Body, DeleteObject, Download, GetParameterAttributes, GetParameterNames,
+    GetParameterValues, ParameterValue, Reboot, SetParameterAttributes,
+    SetParameterAttributesStruct, SetParameterValues, Value, ValueType,
 };
 
 /// One RPC of a plan.
@@ -39,6 +40,12 @@ pub enum Call {
     /// The SetParameterValues that starts a diagnostic: its inputs and
     /// `DiagnosticsState=Requested`.
     Diagnose(Vec<(String, ValueType, String)>),
+    /// One SetParameterAttributes changing only Notification (0 off,
+    /// 1 passive, 2 active): (name, notification).
+    Spa(Vec<(String, u8)>),
+    /// GetParameterAttributes: the Notification a name had before the
+    /// gateway changed it.
+    Gpa(Vec<String>),
 }
 
 const FIRMWARE_IMAGE: &str = "1 Firmware Upgrade Image";
@@ -90,6 +97,22 @@ pub fn body(call: &Call, key: &str) -> Body<'static> {
             password: owned(password),
             file_size: *file_size,
             ..Download::default()
+        }),
+        Call::Spa(list) => Body::SetParameterAttributes(SetParameterAttributes {
+            parameter_list: list
+                .iter()
+                .map(|(n, notification)| SetParameterAttributesStruct {
+                    name: owned(n),
+                    notification_change: true,
+                    notification: i32::from(*notification),
+                    // The access list belongs to the operator: left alone.
+                    access_list_change: false,
+                    access_list: Vec::new(),
+                })
+                .collect(),
+        }),
+        Call::Gpa(names) => Body::GetParameterAttributes(GetParameterAttributes {
+            parameter_names: names.iter().map(|n| owned(n)).collect(),
         }),
     }
 }

@@ -97,6 +97,16 @@ impl Root {
                 }
                 Body::SetParameterValues(r)
             }
+            Body::SetParameterAttributes(mut r) => {
+                for p in &mut r.parameter_list {
+                    p.name = name(std::mem::take(&mut p.name));
+                }
+                Body::SetParameterAttributes(r)
+            }
+            Body::GetParameterAttributes(mut r) => {
+                r.parameter_names = r.parameter_names.into_iter().map(name).collect();
+                Body::GetParameterAttributes(r)
+            }
             Body::AddObject(mut r) => {
                 r.object_name = name(r.object_name);
                 Body::AddObject(r)
@@ -124,6 +134,10 @@ impl Root {
             Outcome::Response(Body::GetParameterNamesResponse(mut r)) => {
                 r.parameter_list = self.keep_usp(r.parameter_list, |p| &mut p.name);
                 Outcome::Response(Body::GetParameterNamesResponse(r))
+            }
+            Outcome::Response(Body::GetParameterAttributesResponse(mut r)) => {
+                r.parameter_list = self.keep_usp(r.parameter_list, |p| &mut p.name);
+                Outcome::Response(Body::GetParameterAttributesResponse(r))
             }
             // The parameters a SetParameterValues fault names are the
             // CPE's; the refusals they become must match the USP names.

@@ -42,6 +42,7 @@ pub mod model;
 pub mod operate;
 pub mod plan;
 pub mod read;
+pub mod watch;
 pub mod write;
 
 pub use model::DeviceModel;

@@ -9,7 +9,7 @@ use usp::proto::usp::{Get, GetInstances, GetSupportedDm};
 
 use super::*;
 
-pub(super) fn cpe() -> DataModel {
+pub(crate) fn cpe() -> DataModel {
     let profile = Profile::from_model_arg("tr181").unwrap().into_shared();
     DataModel::new(profile)
 }
@@ -31,7 +31,7 @@ pub(crate) fn run(mut plan: Plan, cpe: &mut DataModel) -> (Answer, Vec<Vec<Body<
     }
 }
 
-pub(super) fn answer(cpe: &mut DataModel, rpc: &Body<'_>) -> Outcome {
+pub(crate) fn answer(cpe: &mut DataModel, rpc: &Body<'_>) -> Outcome {
     const KEY: &str = "Device.ManagementServer.ParameterKey";
     let b = match rpc {
         Body::GetParameterValues(r) => sim::rpc::get_parameter_values(cpe, r),
@@ -75,7 +75,7 @@ impl Plan {
     }
 }
 
-pub(super) fn model(cpe: &mut DataModel) -> Arc<DeviceModel> {
+pub(crate) fn model(cpe: &mut DataModel) -> Arc<DeviceModel> {
     let discover = Plan::new_test(
         get(&["Device.DeviceInfo.SerialNumber"], 0),
         None,
