@@ -39,6 +39,14 @@ pub enum Action {
         msg_id: String,
         subscription_id: String,
     },
+    /// What the enabled ValueChange subscriptions of this agent watch on
+    /// the CPE changed: the whole new set, ReferenceList entries outside
+    /// `Device.LocalAgent.` as written (wildcards and search expressions
+    /// included; the gateway resolves them against the CPE's model). The
+    /// gateway keeps the CPE's notification attributes (or a poll) in line
+    /// with it. Emitted when a request changes the set; after
+    /// [`Agents::restore`] the gateway asks [`Agents::watched`].
+    Watch { agent: String, paths: Vec<String> },
 }
 
 /// Why a device gets no agent.
@@ -80,6 +88,9 @@ pub struct Agent {
     /// Which broker links are up ([`MQTT_UP`], [`STOMP_UP`]): a Notify goes
     /// over one only after its Connect record (R-MTP.6).
     pub(crate) links_up: u8,
+    /// Seconds since the Unix epoch of the next `Periodic!` boundary this
+    /// agent is filed under in [`Agents`]' `periodic` index.
+    pub(crate) periodic_at: Option<u64>,
 }
 
 pub(crate) const MQTT_UP: u8 = 1;
@@ -166,6 +177,14 @@ pub struct Agents {
     /// (deadline in ms since the epoch, endpoint ID) of every agent with
     /// notifications waiting, at its earliest deadline.
     pub(crate) due: BTreeSet<(u64, String)>,
+    /// (next `Periodic!` in seconds since the epoch, endpoint ID) of every
+    /// agent with a subscription to it.
+    pub(crate) periodic: BTreeSet<(u64, String)>,
+    pub(crate) stats: crate::events::NotifyStats,
+    /// Numbers the msg_ids of subscription Notify messages.
+    pub(crate) msg_seq: u64,
+    /// The latest time any call was given.
+    pub(crate) clock: SystemTime,
 }
 
 /// Seconds since the Unix epoch (0 before it).
@@ -181,6 +200,10 @@ impl Agents {
             config,
             agents: HashMap::new(),
             due: BTreeSet::new(),
+            periodic: BTreeSet::new(),
+            stats: crate::events::NotifyStats::default(),
+            msg_seq: 0,
+            clock: UNIX_EPOCH,
         })
     }
 
@@ -231,6 +254,9 @@ impl Agents {
         if let Some(t) = a.local.outbox.as_mut().and_then(|o| o.take_scheduled()) {
             self.due.remove(&(t, eid.to_owned()));
         }
+        if let Some(t) = a.periodic_at {
+            self.periodic.remove(&(t, eid.to_owned()));
+        }
         true
     }
 
@@ -275,6 +301,7 @@ impl Agents {
                 }
                 a.local.restore(snapshot);
                 notify::reschedule(&mut self.due, eid, &mut a.local.outbox);
+                self.plan_periodic_later(eid);
                 true
             }
             None => false,

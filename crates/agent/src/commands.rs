@@ -18,6 +18,7 @@ use usp::{msg, ErrorCode};
 
 use crate::agents::{Action, Agents};
 use crate::dm::Answer;
+use crate::happening::Happening;
 use crate::local::request::{self, Completed, Outcome, Refused, Request};
 use crate::local::LocalAgent;
 
@@ -94,8 +95,10 @@ impl Agents {
     }
 
     /// The command of the Request at `path` ended: the Request goes
-    /// (R-OPR.2) and comes back with how it ended, for the
-    /// OperationComplete notification. `None` if there is no such Request.
+    /// (R-OPR.2) and comes back with how it ended; the matching
+    /// OperationComplete subscriptions are notified (the Notify messages
+    /// are among the actions, then one Persist). `None` if there is no such
+    /// Request. The time is the latest any call was given.
     pub fn complete_request(
         &mut self,
         eid: &str,
@@ -105,11 +108,36 @@ impl Agents {
         let Some(agent) = self.agents.get_mut(eid) else {
             return (None, Vec::new());
         };
-        let done = agent.local.requests.complete(path, outcome);
-        let persist = done.as_ref().map(|_| Action::Persist {
-            agent: eid.to_owned(),
-            snapshot: agent.local.snapshot(),
-        });
-        (done, persist.into_iter().collect())
+        let Some(done) = agent.local.requests.complete(path, outcome) else {
+            return (None, Vec::new());
+        };
+        let (obj_path, command_name) = split_command(&done.request.command);
+        let h = Happening::OperationComplete {
+            obj_path: obj_path.to_owned(),
+            command_name: command_name.to_owned(),
+            command_key: done.request.command_key.clone(),
+            outcome: done.outcome.clone(),
+        };
+        let now = self.clock;
+        let mut out: Vec<Action> = self
+            .deliver(eid, &h, now, None)
+            .into_iter()
+            .filter(|a| !matches!(a, Action::Persist { .. }))
+            .collect();
+        if let Some(agent) = self.agents.get(eid) {
+            out.push(Action::Persist {
+                agent: eid.to_owned(),
+                snapshot: agent.local.snapshot(),
+            });
+        }
+        (Some(done), out)
+    }
+}
+
+/// `Device.X.1.Download()` as (`Device.X.1.`, `Download()`).
+fn split_command(command: &str) -> (&str, &str) {
+    match command.rfind('.') {
+        Some(i) => command.split_at(i + 1),
+        None => ("", command),
     }
 }

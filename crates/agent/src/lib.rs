@@ -16,12 +16,24 @@
 //!   (Record in, Records out, the USP generic rules, see [`record`]) and
 //!   [`Agents::on_mtp_up`] / [`Agents::on_mtp_down`] (Connect records,
 //!   which links a Notify may use).
-//! - [`notify`]: notifications that wait for a NotifyResp, today the
+//! - [`events`]: USP notifications. The gateway tells an agent what
+//!   happened on its CPE ([`Happening`], [`Agents::notify`]); each enabled
+//!   subscription whose NotifType and ReferenceList match gets a Notify.
+//!   Completed Requests notify OperationComplete by themselves
+//!   ([`Agents::complete_request`]); [`periodic`] fires
+//!   `Device.LocalAgent.Periodic!` from the timeout. [`Action::Watch`] and
+//!   [`Agents::watched`] tell the gateway which CPE parameters the
+//!   ValueChange subscriptions watch; [`Agents::boot_parameters`] which
+//!   ones `Device.Boot!` reports; [`Agents::notify_stats`] counts what
+//!   was sent, retried and dropped.
+//! - [`notify`]: notifications that wait for a NotifyResp: the
 //!   OnBoardRequest ([`Agents::on_board`], or the controller's
-//!   `SendOnBoardRequest()`), retried on the R-NOT.1-4 schedule with
-//!   explicit time: the caller sleeps until [`Agents::poll_timeout`] and
-//!   calls [`Agents::handle_timeout`] with the time and random numbers.
-//!   They are part of the persisted [`local::Snapshot`].
+//!   `SendOnBoardRequest()`) and those of NotifRetry subscriptions,
+//!   retried on the R-NOT.1-4 schedule with explicit time: the caller
+//!   sleeps until [`Agents::poll_timeout`] and calls
+//!   [`Agents::handle_timeout`] with the time and random numbers. They are
+//!   part of the persisted [`local::Snapshot`], at most
+//!   [`notify::MAX_PENDING`] per agent (the oldest go first).
 //! - [`commands`]: the `Request.{i}` objects of asynchronous commands the
 //!   CPE runs (R-OPR.0-2), opened with the Operate, completed by the
 //!   gateway ([`Agents::complete_request`]), part of the snapshot.
@@ -39,6 +51,9 @@
 //!
 //! # LocalAgent commands
 //!
+//! `Controller.{i}.BootParameter.{i}.` may be added by controllers (none
+//! are configured).
+//!
 //! `Controller.{i}.SendOnBoardRequest()` runs (it queues an OnBoardRequest
 //! to that controller and succeeds with no output arguments); every other
 //! command fails in the OperateResp with 7022.
@@ -48,15 +63,22 @@
 )]
 
 pub mod agents;
+pub mod boot;
 pub mod commands;
 pub mod dispatch;
 pub mod dm;
+pub mod events;
+pub mod happening;
 pub mod local;
 pub mod notify;
+pub mod periodic;
 pub mod record;
 pub mod remote;
 pub mod replay;
+pub mod route;
 
 pub use agents::{Action, AddError, Agent, Agents, IdScheme, SubscriptionView};
+pub use events::NotifyStats;
+pub use happening::Happening;
 pub use remote::Remote;
 pub use usp::mtp::{LinkUp, MqttVersion, ReplyTo};

@@ -1,9 +1,8 @@
 //! Notifications that wait for a NotifyResp, and their retries (R-NOT.1-4).
 //!
-//! Today the only such notification is the OnBoardRequest (R-NOT.5-7: a
-//! Notify with `on_board_req`, subscription_id "" and send_resp true,
-//! retried until the controller's NotifyResp). Subscriptions' NotifRetry
-//! will reuse the same outbox.
+//! The OnBoardRequest (R-NOT.5-7: subscription_id "", send_resp true) and
+//! the Notify messages of NotifRetry subscriptions ([`crate::events`]),
+//! which keep their content ([`PendingKind::Happening`]) to be rebuilt.
 //!
 //! # Sans-IO, explicit time
 //!
@@ -23,10 +22,11 @@
 //!   `m` and `k` the controller's `USPNotifRetryMinimumWaitInterval` and
 //!   `USPNotifRetryIntervalMultiplier` read at each transmission (`m` at
 //!   least 1 s, `k` at least 1000).
-//! - NotifExpiration belongs to subscriptions; an OnBoardRequest has none
-//!   and is retried until its NotifyResp, or until its controller is
-//!   deleted or disabled (then it is dropped), or a newer OnBoardRequest to
-//!   the same controller replaces it.
+//! - A subscription's notification is dropped once its NotifExpiration
+//!   (fixed when queued) passed. An OnBoardRequest has none and is
+//!   retried until its NotifyResp, or until its controller is deleted or
+//!   disabled (then it is dropped), or a newer OnBoardRequest to the same
+//!   controller replaces it.
 //! - A Notify goes only over a link the agent has seen come up (after its
 //!   Connect record, R-MTP.6) and not seen go down. An attempt without
 //!   such a link, or one the MTP refuses anyway, still counts: the
@@ -40,13 +40,15 @@ use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use usp::mtp::{LinkUp, ReplyTo};
+use usp::mtp::LinkUp;
 use usp::{msg, record};
 
-use crate::agents::{identity_parts, send, unix, Action, Agents, MQTT_UP, STOMP_UP};
+use crate::agents::{identity_parts, send, unix, Action, Agents};
 use crate::dispatch::SUPPORTED_VERSIONS;
 use crate::dm::Data;
+use crate::happening::Happening;
 use crate::local::View;
+use crate::route::{enabled_controllers, param_u32, route};
 
 /// Notifications one agent may have waiting; the oldest goes first.
 pub const MAX_PENDING: usize = 32;
@@ -56,10 +58,13 @@ const MAX_RETRY_STEP: u32 = 10;
 const C: &str = "Device.LocalAgent.Controller.{i}.";
 
 /// What a waiting notification says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PendingKind {
     /// `on_board_req` with the device's identity.
     OnBoardRequest,
+    /// A subscription's notification (NotifRetry): what happened, kept
+    /// so the Notify can be built again after a restart.
+    Happening(Box<Happening>),
 }
 
 /// A notification waiting for its NotifyResp: what survives a restart.
@@ -72,6 +77,15 @@ pub struct PendingNotify {
     pub kind: PendingKind,
     /// Seconds since the Unix epoch when it was queued.
     pub created: u64,
+    /// Seconds since the Unix epoch from which it is dropped unsent
+    /// (the subscription's NotifExpiration); 0: never. Absent in older
+    /// snapshots.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub expires: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,78 +187,30 @@ pub(crate) fn queue_on_board(view: &mut View<'_>, c: u32) -> bool {
         subscription_id: String::new(),
         kind: PendingKind::OnBoardRequest,
         created: view.now,
+        expires: 0,
     };
     let outbox = view.agent.outbox.get_or_insert_with(Box::default);
-    let entries = &mut outbox.entries;
-    entries.retain(|e| {
+    outbox.entries.retain(|e| {
         !(e.notify.kind == PendingKind::OnBoardRequest && e.notify.controller == notify.controller)
     });
-    if entries.len() >= MAX_PENDING {
-        entries.remove(0);
-    }
-    entries.push(Entry {
-        notify,
-        attempts: 0,
-        due_ms: view.now.saturating_mul(1000),
-    });
+    let due_ms = view.now.saturating_mul(1000);
+    push(outbox, notify, due_ms);
     true
 }
 
-/// The agent's enabled controllers' instance numbers.
-fn enabled_controllers(view: &View<'_>) -> Vec<u32> {
-    view.instances(C, &[])
-        .into_iter()
-        .filter(|&c| view.value(&format!("{C}Enable"), &[c]).as_deref() == Some("true"))
-        .collect()
-}
-
-/// True if one of the agent's own enabled MTPs speaks `protocol`.
-fn agent_speaks(view: &View<'_>, protocol: &str) -> bool {
-    const MTP: &str = "Device.LocalAgent.MTP.{i}.";
-    view.instances(MTP, &[]).into_iter().any(|m| {
-        let get = |item: &str| view.value(&format!("{MTP}{item}"), &[m]);
-        get("Enable").as_deref() == Some("true") && get("Protocol").as_deref() == Some(protocol)
-    })
-}
-
-/// Where a Record for `Controller.{c}` goes now: its first enabled MTP
-/// over a link that is up (for WebSocket, an open link with that
-/// controller).
-fn route(
-    view: &View<'_>,
-    c: u32,
-    controller: &str,
-    links: (u8, &[(Box<str>, u64)]),
-) -> Option<ReplyTo> {
-    let (brokers, ws_links) = links;
-    let get = |item: &str, m: u32| {
-        view.value(&format!("{C}MTP.{{i}}.{item}"), &[c, m])
-            .unwrap_or_default()
-    };
-    view.instances(&format!("{C}MTP.{{i}}."), &[c])
-        .into_iter()
-        .filter(|&m| get("Enable", m) == "true")
-        .find_map(|m| match get("Protocol", m).as_str() {
-            "MQTT" if brokers & MQTT_UP != 0 && agent_speaks(view, "MQTT") => {
-                let topic = get("MQTT.Topic", m);
-                (!topic.is_empty()).then_some(ReplyTo::Mqtt { topic })
-            }
-            "STOMP" if brokers & STOMP_UP != 0 && agent_speaks(view, "STOMP") => {
-                let destination = get("STOMP.Destination", m);
-                (!destination.is_empty()).then_some(ReplyTo::Stomp { destination })
-            }
-            "WebSocket" => ws_links
-                .iter()
-                .find(|(peer, _)| &**peer == controller)
-                .map(|&(_, link)| ReplyTo::WebSocket { link }),
-            _ => None,
-        })
-}
-
-fn param_u32(view: &View<'_>, c: u32, item: &str, default: u32) -> u32 {
-    view.value(&format!("{C}{item}"), &[c])
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// Queues `notify`, due at `due_ms`; when the outbox is full its oldest
+/// entry goes. True if one went.
+pub(crate) fn push(outbox: &mut Outbox, notify: PendingNotify, due_ms: u64) -> bool {
+    let full = outbox.entries.len() >= MAX_PENDING;
+    if full {
+        outbox.entries.remove(0);
+    }
+    outbox.entries.push(Entry {
+        notify,
+        attempts: 0,
+        due_ms,
+    });
+    full
 }
 
 /// A link came up: what waits for a controller it reaches is due at once.
@@ -325,19 +291,27 @@ impl Agents {
 
     /// When [`Agents::handle_timeout`] wants to be called next.
     pub fn poll_timeout(&self) -> Option<SystemTime> {
-        let (ms, _) = self.due.first()?;
-        Some(UNIX_EPOCH + Duration::from_millis(*ms))
+        let retry = self.due.first().map(|(ms, _)| Duration::from_millis(*ms));
+        let periodic = self.periodic.first().map(|(s, _)| Duration::from_secs(*s));
+        let next = match (retry, periodic) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        Some(UNIX_EPOCH + next)
     }
 
-    /// Sends every notification due by `now` and schedules its retry;
+    /// Sends every notification due by `now` (`Periodic!` events
+    /// included) and schedules its retry;
     /// `random` gives a fresh uniformly random number at each call.
     pub fn handle_timeout(
         &mut self,
         now: SystemTime,
         random: &mut dyn FnMut() -> u32,
     ) -> Vec<Action> {
+        self.tick(now);
         let now_ms = unix_ms(now);
         let mut out = Vec::new();
+        self.fire_periodic(now, &mut out);
         while let Some((t, _)) = self.due.first() {
             if *t > now_ms {
                 break;
@@ -361,6 +335,7 @@ impl Agents {
         let Some(agent) = self.agents.get_mut(eid) else {
             return;
         };
+        let stats = &mut self.stats;
         let now_ms = unix_ms(now);
         let Some(mut outbox) = agent.local.outbox.take() else {
             return;
@@ -386,6 +361,10 @@ impl Agents {
             if e.due_ms > now_ms {
                 return true;
             }
+            if e.notify.expires != 0 && unix(now) >= e.notify.expires {
+                stats.dropped_expired += 1;
+                return false;
+            }
             let Some(c) = view.controller_of(&e.notify.controller) else {
                 return false;
             };
@@ -393,11 +372,17 @@ impl Agents {
                 return false;
             }
             if let Some(to) = route(&view, c, &e.notify.controller, (links_up, ws_links)) {
-                let n = match e.notify.kind {
+                let n = match &e.notify.kind {
                     PendingKind::OnBoardRequest => {
                         msg::notify::on_board_req(oui, product_class, serial, SUPPORTED_VERSIONS)
                     }
+                    PendingKind::Happening(h) => crate::events::notification(h),
                 };
+                if e.attempts == 0 {
+                    stats.sent += 1;
+                } else {
+                    stats.retried += 1;
+                }
                 let m = msg::notify(&e.notify.msg_id, &e.notify.subscription_id, true, n);
                 let r = record::no_session_context(&e.notify.controller, eid, &m);
                 out.push(send(eid, &to, &r));

@@ -34,6 +34,7 @@ use usp::{msg, record, ErrorCode, Msg};
 use crate::agents::{send, unix, Action, Agents};
 use crate::dispatch;
 use crate::dm::Data;
+use crate::events;
 use crate::local::View;
 use crate::notify::{self, unix_ms};
 use crate::remote;
@@ -76,6 +77,7 @@ impl Agents {
         if !self.agents.contains_key(agent_eid) {
             return Vec::new();
         }
+        self.tick(now);
         let Ok(decoded) = record::decode_record(bytes) else {
             return Vec::new();
         };
@@ -185,6 +187,7 @@ impl Agents {
             }
         }
         let before = writes.then(|| agent.local.snapshot());
+        let watched_before = writes.then(|| events::watched_of(&agent.local));
         let mut view = View {
             schema: &schema,
             config: &config,
@@ -214,6 +217,18 @@ impl Agents {
                     snapshot: after,
                 });
             }
+        }
+        if let Some(watched_before) = watched_before {
+            let paths = events::watched_of(&agent.local);
+            if paths != watched_before {
+                out.push(Action::Watch {
+                    agent: agent_eid.to_owned(),
+                    paths,
+                });
+            }
+            // Subscriptions or a controller's PeriodicNotif* may have
+            // changed.
+            self.plan_periodic(agent_eid, now);
         }
         out
     }

@@ -2,6 +2,7 @@
 //! randomness; and duplicate requests answered once (R-MSG.4).
 
 mod common;
+use common::subs::{notifies, secs};
 use common::*;
 
 use std::sync::Arc;
@@ -13,7 +14,6 @@ use agent::replay::REPLAY_DEPTH;
 use agent::{Action, Agents, IdScheme, LinkUp, MqttVersion, ReplyTo};
 use usp::msg;
 use usp::proto::usp::notify::Notification;
-use usp::proto::usp::request::ReqType;
 use usp::proto::usp::response::RespType;
 
 fn low() -> u32 {
@@ -25,28 +25,6 @@ fn high() -> u32 {
 
 fn run(a: &mut Agents, eid: &str, bytes: &[u8]) -> Vec<Action> {
     a.handle_record(eid, bytes, reply_to(), t0())
-}
-
-fn secs(s: u64) -> Duration {
-    Duration::from_secs(s)
-}
-
-/// The Notify messages among `actions`: (where, to_id, msg_id, the Notify).
-fn notifies(actions: &[Action]) -> Vec<(ReplyTo, String, String, usp::proto::usp::Notify)> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send { to, record, .. } => {
-                let (rec, m) = crosscheck(record);
-                let m = m?;
-                let Some(ReqType::Notify(n)) = m.request() else {
-                    return None;
-                };
-                Some((to.clone(), rec.to_id, m.msg_id().to_owned(), n.clone()))
-            }
-            _ => None,
-        })
-        .collect()
 }
 
 fn persisted(actions: &[Action]) -> Option<Snapshot> {

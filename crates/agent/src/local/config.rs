@@ -122,6 +122,8 @@ impl AgentConfig {
                 self.notif_retry_min_wait.unwrap_or(5).max(1).to_string()
             }
             "USPNotifRetryIntervalMultiplier" => "2000".into(),
+            // TR-181's default: a day.
+            "PeriodicNotifInterval" => "86400".into(),
             _ => return None,
         })
     }

@@ -52,7 +52,6 @@ const LEFT_OUT_PREFIXES: &[&str] = &[
 const LEFT_OUT_PARTS: &[&str] = &[
     ".CoAP.",
     ".UDS.",
-    "BootParameter",
     ".E2ESession.",
     ".TransferCompletePolicy.",
     "AddMyCertificate()",
@@ -215,6 +214,8 @@ const SUB: &str = "Device.LocalAgent.Subscription.{i}.";
 const MTP: &str = "Device.LocalAgent.MTP.{i}.";
 const CONTROLLER: &str = "Device.LocalAgent.Controller.{i}.";
 const CONTROLLER_MTP: &str = "Device.LocalAgent.Controller.{i}.MTP.{i}.";
+/// Only controllers add BootParameters: none are configured.
+pub(crate) const BOOT_PARAMETER: &str = "Device.LocalAgent.Controller.{i}.BootParameter.{i}.";
 
 impl View<'_> {
     fn overrides(&self) -> Option<&Overrides> {
@@ -230,6 +231,10 @@ impl View<'_> {
         match table {
             MTP => Some(self.config.mtps.len()),
             CONTROLLER => Some(self.config.controllers.len()),
+            BOOT_PARAMETER => {
+                let c = *parents.first()?;
+                self.instances(CONTROLLER, &[]).contains(&c).then_some(0)
+            }
             CONTROLLER_MTP => {
                 let c = *parents.first()? as usize;
                 Some(

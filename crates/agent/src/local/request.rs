@@ -86,7 +86,7 @@ impl Request {
 }
 
 /// How a command ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Success(BTreeMap<String, String>),
     Failure { err_code: u32, err_msg: String },

@@ -3,6 +3,8 @@
 //! through.
 #![allow(dead_code)]
 
+pub mod subs;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
