@@ -175,6 +175,13 @@ pub struct NorthArgs {
     #[arg(long, value_name = "PATH=SECONDS", value_parser = parse_max_age,
           env = "CWMP2USP_GET_MAX_AGE", value_delimiter = ';')]
     pub get_max_age: Vec<(String, u64)>,
+    /// Seconds between reads of the parameters a ValueChange subscription
+    /// watches but whose CPE refused active notification (fault 9009):
+    /// the gateway reads them this often and notifies what changed.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86400),
+          env = "CWMP2USP_VALUE_CHANGE_POLL")]
+    pub value_change_poll: u64,
 }
 
 fn parse_max_age(s: &str) -> Result<(String, u64), String> {

@@ -276,6 +276,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             .context("no randomness for Digest nonces")?;
         let devices = server.subscribe(DEVICE_EVENTS);
         let plan_times = north.plan_times();
+        let notify_times = north.notify_times();
         let northbound = tokio::spawn(north.run(devices, server.handle()));
         tokio::select! {
             served = server.serve(listeners) => {
@@ -305,6 +306,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
                 "events_dropped": c.events_dropped.load(Ordering::Relaxed),
                 "connection_requests": connection_requests,
                 "cpe_requests": plan_times.report(),
+                "notifications": notify_times.report(),
             })
         );
         Ok(())

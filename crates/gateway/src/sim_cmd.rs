@@ -106,6 +106,10 @@ pub struct SimArgs {
     /// Fault injection: answer every connection request 503.
     #[arg(long)]
     refuse_cr: bool,
+    /// Fault injection: refuse active notification (fault 9009) on the
+    /// parameters matching PATTERN (`*`: any characters; repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    reject_notification: Vec<String>,
     /// CWMPRetryMinimumWaitInterval, seconds.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     retry_min_wait: f64,
@@ -204,6 +208,7 @@ pub(crate) fn options(a: &SimArgs) -> anyhow::Result<(FleetOptions, Profile)> {
         fault_drop_after_rpc: a.fault_drop_after_rpc,
         fault_drop_probability: a.fault_drop_probability,
         refuse_cr: a.refuse_cr,
+        reject_notification: a.reject_notification.clone(),
         ..CpeConfig::default()
     };
     let progress = seconds("progress", a.progress)?;

@@ -10,19 +10,26 @@
 //! The completed Request and its output arguments are logged; the
 //! OperationComplete notification that carries them to the controller is
 //! the events issue's.
+//!
+//! Inform events and TransferCompletes also become the agent's
+//! Happenings here (see [`super::events`]).
+
+use std::time::SystemTime;
 
 use agent::dm::Answer;
 use agent::local::request::Outcome;
 use agent::local::Completed;
-use agent::{Action, IdScheme, Remote};
+use agent::{Action, Happening, IdScheme, Remote};
 use interwork::calls::key_of;
 use interwork::operate::{command_of, Command, Diagnostic};
 use store::{DeviceKey, Store};
 use tracing::{debug, info, warn};
 use usp::endpoint::EndpointId;
+use usp::proto::usp::request::ReqType;
 use usp::ErrorCode;
 
 use super::cpe::Interworker;
+use super::events::{self, TransferDone};
 use super::North;
 
 /// Inform events after which running diagnostics are looked at.
@@ -34,6 +41,10 @@ pub(super) struct Transfer {
     pub command_key: String,
     pub fault_code: u32,
     pub fault_string: String,
+    /// StartTime, CompleteTime.
+    pub times: (String, String),
+    /// An AutonomousTransferComplete: no Request of ours.
+    pub autonomous: bool,
 }
 
 fn endpoint_id(scheme: IdScheme, d: &DeviceKey) -> Option<String> {
@@ -46,32 +57,171 @@ fn endpoint_id(scheme: IdScheme, d: &DeviceKey) -> Option<String> {
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     /// The CPE finished a transfer: the oldest firmware Download() of its
-    /// agent with that CommandKey completes.
+    /// agent with that CommandKey completes, and the agent is told
+    /// TransferComplete! (and the Boot! that waited for it).
     pub(super) fn on_transfer(&mut self, t: Transfer) -> Vec<Action> {
         let Some(eid) = endpoint_id(self.scheme, &t.device) else {
             return Vec::new();
         };
-        let path = self
+        let request = self
             .agents
             .requests(&eid)
             .iter()
             .filter(|r| command_of(&r.command) == Some(Command::FirmwareDownload))
-            .find(|r| key_of(&r.command_key) == t.command_key)
-            .map(|r| r.path());
-        let Some(path) = path else {
-            debug!(agent = %eid, command_key = ?t.command_key, "TransferComplete for no Request");
-            return Vec::new();
+            .find(|r| !t.autonomous && key_of(&r.command_key) == t.command_key)
+            .cloned();
+        let done = TransferDone {
+            command_key: request.as_ref().map_or(&t.command_key, |r| &r.command_key),
+            fault_code: t.fault_code,
+            fault_string: &t.fault_string,
+            start_time: &t.times.0,
+            complete_time: &t.times.1,
+            autonomous: t.autonomous,
+            request: request.as_ref(),
         };
-        let outcome = if t.fault_code == 0 {
-            Outcome::Success(Default::default())
-        } else {
-            // The CWMP code stays in the message (TR-369 has none for it).
-            Outcome::Failure {
-                err_code: ErrorCode::CommandFailure.as_u32(),
-                err_msg: interwork::fault::message(t.fault_code, &t.fault_string),
+        let happenings = self.memory.transfer(&eid, &done, request.is_some());
+        let mut actions = Vec::new();
+        match &request {
+            Some(r) => {
+                let outcome = if t.fault_code == 0 {
+                    Outcome::Success(Default::default())
+                } else {
+                    // The CWMP code stays in the message (TR-369 has none for it).
+                    Outcome::Failure {
+                        err_code: ErrorCode::CommandFailure.as_u32(),
+                        err_msg: interwork::fault::message(t.fault_code, &t.fault_string),
+                    }
+                };
+                actions = self.complete(&eid, &r.path(), outcome);
+            }
+            None if !t.autonomous => {
+                debug!(agent = %eid, command_key = ?t.command_key, "TransferComplete for no Request")
+            }
+            None => {}
+        }
+        actions.extend(self.tell(&eid, happenings));
+        actions
+    }
+
+    /// What the ACS reported: agents come up, Requests complete, and
+    /// agents are told what happened.
+    pub(super) fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) -> Vec<Action> {
+        let (device, events, software_version, params, command_keys, replay, received) = match ev {
+            acs::Event::Informed {
+                device,
+                events,
+                software_version,
+                params,
+                command_keys,
+                replay,
+                received,
+            } => (
+                device,
+                events,
+                software_version,
+                params,
+                command_keys,
+                replay,
+                received,
+            ),
+            acs::Event::TransferComplete {
+                device,
+                command_key,
+                fault_code,
+                fault_string,
+                start_time,
+                complete_time,
+                autonomous,
+            } => {
+                let t = Transfer {
+                    device,
+                    command_key,
+                    fault_code,
+                    fault_string,
+                    times: (start_time, complete_time),
+                    autonomous,
+                };
+                return self.on_transfer(t);
+            }
+            acs::Event::SessionEnded { device, .. } => return self.on_session_ended(&device),
+            _ => return Vec::new(),
+        };
+        let product = (
+            device.oui.clone(),
+            device.product_class.clone(),
+            software_version,
+        );
+        let before = self.agents.len();
+        let added = self.agents.add(
+            &device.oui,
+            &device.product_class,
+            &device.serial,
+            self.scheme,
+            SystemTime::now(),
+        );
+        let eid = match added {
+            Ok(eid) => eid,
+            Err(e) => {
+                warn!(device = %device.endpoint_id(), error = %e, "no USP agent");
+                return Vec::new();
             }
         };
-        self.complete(&eid, &path, outcome)
+        cpe.informed(&eid, product, &events);
+        if events.iter().any(|e| e == "0 BOOTSTRAP") {
+            self.on_bootstrap(&eid, cpe);
+        }
+        self.check_diagnostics(&eid, &device, &events, cpe);
+        let inform = events::Informed {
+            events: &events,
+            command_keys: &command_keys,
+            params: &params,
+            replay,
+        };
+        let mut actions = self.on_informed(&eid, &inform);
+        let notifies = actions
+            .iter()
+            .filter(|a| matches!(a, Action::Send { .. }))
+            .count();
+        if notifies > 0 {
+            self.told.push((received, notifies as u64));
+        }
+        if self.agents.len() > before {
+            info!(agent = %eid, "USP agent up");
+            self.mtps.bring_up(&eid);
+            // Registered at this Inform: the device's first (agents of
+            // devices already registered came up at start).
+            if self.onboard_request {
+                actions.extend(self.agents.on_board(&eid, None, SystemTime::now()));
+            }
+        }
+        actions
+    }
+
+    /// An Inform's Happenings, told to the agent.
+    pub(super) fn on_informed(&mut self, eid: &str, inform: &events::Informed<'_>) -> Vec<Action> {
+        let boot_parameters = self.agents.boot_parameters(eid);
+        let root = events::root_of(inform.params);
+        let happenings = self.memory.informed(eid, inform, root, &boot_parameters);
+        self.tell(eid, happenings)
+    }
+
+    /// A session ended: a Boot! that waited for its TransferComplete goes.
+    pub(super) fn on_session_ended(&mut self, device: &DeviceKey) -> Vec<Action> {
+        let Some(eid) = endpoint_id(self.scheme, device) else {
+            return Vec::new();
+        };
+        let happenings = self.memory.session_ended(&eid);
+        self.tell(&eid, happenings)
+    }
+
+    fn tell(&mut self, eid: &str, happenings: Vec<Happening>) -> Vec<Action> {
+        let now = SystemTime::now();
+        let mut actions = Vec::new();
+        for h in happenings {
+            debug!(agent = %eid, happening = ?h, "told the agent");
+            actions.extend(self.agents.notify(eid, h, now));
+        }
+        actions
     }
 
     /// After an Inform that may end diagnostics: read the results of each
@@ -144,4 +294,10 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         }
         actions
     }
+}
+
+/// A controller's `Device.FactoryReset()`: the CPE's next "0 BOOTSTRAP"
+/// is the reset the gateway asked for.
+pub(super) fn is_factory_reset(request: &ReqType) -> bool {
+    matches!(request, ReqType::Operate(o) if command_of(&o.command) == Some(Command::FactoryReset))
 }

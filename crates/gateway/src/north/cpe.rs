@@ -13,12 +13,15 @@ use std::time::{Duration, Instant};
 use acs::{AcsHandle, Hold, RpcOutcome, SubmitError};
 use agent::dm::Answer;
 use agent::Remote;
+use interwork::dialect::Root;
 use interwork::fault::vendor;
+use interwork::watch::{self, WatchPlan, WatchReport, WatchStep};
 use interwork::{DeviceModel, Outcome, Plan, Step};
 use store::DeviceKey;
 use tokio::sync::mpsc;
 
 use super::fresh::{max_age, Fresh, Rules};
+pub use super::watch::{WatchFinished, WatchJob, WatchResult};
 use usp::ErrorCode;
 
 /// Plans under way at once; beyond it requests fail with 7005 at once.
@@ -42,13 +45,22 @@ pub struct Finished {
     pub timing: Option<(Instant, Duration)>,
 }
 
+/// What a device runs in turn: a USP request, or the upkeep of its
+/// notification attributes.
+enum Job {
+    Request(Remote),
+    Watch(String, WatchJob),
+}
+
 pub struct Interworker {
     acs: AcsHandle,
     done: mpsc::Sender<Finished>,
     running: usize,
     /// Devices with a plan running, and the requests waiting behind it;
     /// the hold keeps the CPE's session open from one plan to the next.
-    busy: HashMap<String, (Hold, VecDeque<(Remote, DeviceKey)>)>,
+    busy: HashMap<String, (Hold, VecDeque<(Job, DeviceKey)>)>,
+    /// Where notification attribute plans and polls end.
+    watch_done: mpsc::Sender<WatchFinished>,
     waiting: usize,
     config: interwork::Config,
     /// How long each RPC may wait for the device's session.
@@ -69,14 +81,16 @@ type ModelKey = (String, String, String);
 impl Interworker {
     pub fn new(
         acs: AcsHandle,
-        done: mpsc::Sender<Finished>,
+        done: (mpsc::Sender<Finished>, mpsc::Sender<WatchFinished>),
         config: interwork::Config,
         deadline: Duration,
         max_age: Rules,
     ) -> Interworker {
+        let (done, watch_done) = done;
         Interworker {
             acs,
             done,
+            watch_done,
             running: 0,
             busy: HashMap::new(),
             waiting: 0,
@@ -101,7 +115,7 @@ impl Interworker {
             if queue.len() >= MAX_WAITING_PER_DEVICE || self.waiting >= MAX_WAITING {
                 return busy("too many requests waiting for this CPE");
             }
-            queue.push_back((remote, device));
+            queue.push_back((Job::Request(remote), device));
             self.waiting += 1;
             return Ok(());
         }
@@ -111,8 +125,30 @@ impl Interworker {
         let hold = self.acs.hold(device.clone());
         self.busy
             .insert(remote.agent.clone(), (hold, VecDeque::new()));
-        self.spawn(remote, device);
+        self.spawn(Job::Request(remote), device);
         Ok(())
+    }
+
+    /// Runs a notification attribute plan or a poll of `agent`'s device
+    /// in turn with its requests; false when too much already waits (the
+    /// caller tries again later).
+    pub fn submit_watch(&mut self, agent: &str, device: DeviceKey, job: WatchJob) -> bool {
+        let job = Job::Watch(agent.to_owned(), job);
+        if let Some((_, queue)) = self.busy.get_mut(agent) {
+            if queue.len() >= MAX_WAITING_PER_DEVICE || self.waiting >= MAX_WAITING {
+                return false;
+            }
+            queue.push_back((job, device));
+            self.waiting += 1;
+            return true;
+        }
+        if self.running >= MAX_PLANS {
+            return false;
+        }
+        let hold = self.acs.hold(device.clone());
+        self.busy.insert(agent.to_owned(), (hold, VecDeque::new()));
+        self.spawn(job, device);
+        true
     }
 
     /// A plan of `agent` ended (its [`Finished`] was handled): the next
@@ -121,9 +157,9 @@ impl Interworker {
         self.fresh.keep(agent, fresh, Instant::now());
         self.running = self.running.saturating_sub(1);
         match self.busy.get_mut(agent).and_then(|(_, q)| q.pop_front()) {
-            Some((remote, device)) => {
+            Some((job, device)) => {
                 self.waiting = self.waiting.saturating_sub(1);
-                self.spawn(remote, device);
+                self.spawn(job, device);
             }
             None => {
                 self.busy.remove(agent);
@@ -131,11 +167,19 @@ impl Interworker {
         }
     }
 
-    fn spawn(&mut self, remote: Remote, device: DeviceKey) {
-        let model = self.by_device.get(&remote.agent).cloned().or_else(|| {
-            let product = self.product_of.get(&remote.agent)?;
+    fn model_of(&self, agent: &str) -> Option<Arc<DeviceModel>> {
+        self.by_device.get(agent).cloned().or_else(|| {
+            let product = self.product_of.get(agent)?;
             self.by_product.get(product).cloned()
-        });
+        })
+    }
+
+    fn spawn(&mut self, job: Job, device: DeviceKey) {
+        let remote = match job {
+            Job::Request(r) => r,
+            Job::Watch(agent, job) => return self.spawn_watch(agent, job, device),
+        };
+        let model = self.model_of(&remote.agent);
         let plan = Plan::new(
             remote.request.clone(),
             &remote.msg_id,
@@ -163,6 +207,35 @@ impl Interworker {
                 .map(|(p, v, t)| (p.to_owned(), v.to_owned(), t))
                 .collect();
             let _ = done.send(f).await;
+        });
+    }
+
+    fn spawn_watch(&mut self, agent: String, job: WatchJob, device: DeviceKey) {
+        let model = self.model_of(&agent);
+        let (acs, done, deadline) = (self.acs.clone(), self.watch_done.clone(), self.deadline);
+        let config = self.config.clone();
+        self.running += 1;
+        tokio::spawn(async move {
+            let result = match job {
+                WatchJob::Plan { wanted, applied } => {
+                    let plan = WatchPlan::new(model, wanted, applied, config);
+                    WatchResult::Plan(drive_watch(plan, &acs, &device, deadline).await)
+                }
+                WatchJob::Poll(names) => {
+                    let root = model.as_ref().map_or(Root::Tr181, |m| m.root());
+                    let _hold = acs.hold(device.clone());
+                    let submits = watch::poll_calls(root, &names, config.batch)
+                        .into_iter()
+                        .map(|rpc| acs.submit(device.clone(), rpc, deadline));
+                    let results = futures_util::future::join_all(submits).await;
+                    let values = results
+                        .into_iter()
+                        .flat_map(|r| watch::polled_values(root, outcome(r)))
+                        .collect();
+                    WatchResult::Poll(values)
+                }
+            };
+            let _ = done.send(WatchFinished { agent, result }).await;
         });
     }
 
@@ -255,6 +328,27 @@ async fn drive(
                 let asked = Instant::now();
                 let results = futures_util::future::join_all(submits).await;
                 *waited += asked.elapsed();
+                plan.feed(results.into_iter().map(outcome).collect());
+            }
+        }
+    }
+}
+
+async fn drive_watch(
+    mut plan: WatchPlan,
+    acs: &AcsHandle,
+    device: &DeviceKey,
+    deadline: Duration,
+) -> WatchReport {
+    let _hold = acs.hold(device.clone());
+    loop {
+        match plan.poll() {
+            WatchStep::Done(r) => return r,
+            WatchStep::Send(rpcs) => {
+                let submits = rpcs
+                    .into_iter()
+                    .map(|rpc| acs.submit(device.clone(), rpc, deadline));
+                let results = futures_util::future::join_all(submits).await;
                 plan.feed(results.into_iter().map(outcome).collect());
             }
         }

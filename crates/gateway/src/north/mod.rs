@@ -14,15 +14,19 @@ use mtp::ws::WsMtp;
 use mtp::{Inbound, Outbound};
 use store::Store;
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use crate::jitter::Jitter;
 
 mod commands;
 mod cpe;
+mod events;
 mod fresh;
+mod notify_times;
 mod plan;
 mod timing;
+mod watch;
+pub use notify_times::NotifyTimes;
 pub use plan::{plan, NorthPlan};
 pub use timing::PlanTimes;
 
@@ -96,6 +100,16 @@ pub struct North<S> {
     interwork: (::interwork::Config, std::time::Duration, fresh::Rules),
     jitter: Jitter,
     times: PlanTimes,
+    /// What Boot! and ValueChange need beyond the Inform.
+    memory: events::Memory,
+    watcher: watch::Watcher,
+    value_change_poll: std::time::Duration,
+    notify_times: NotifyTimes,
+    /// Notify messages of this batch from Informs: (Inform received, how
+    /// many), timed once they are handed to the MTPs.
+    told: Vec<(std::time::Duration, u64)>,
+    /// Watch plans due at start (see `watch::Watcher::resume`).
+    resumed: Vec<(String, watch::WatchJob)>,
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
@@ -141,6 +155,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         };
         let (records, states) = (records.0, records.1?);
         let now = SystemTime::now();
+        let mut watcher = watch::Watcher::default();
+        let mut eids = Vec::with_capacity(records.len());
         for r in &records {
             match agents.add(
                 &r.key.oui,
@@ -149,11 +165,17 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 plan.scheme,
                 now,
             ) {
-                Ok(eid) => mtps.bring_up(&eid),
+                Ok(eid) => {
+                    mtps.bring_up(&eid);
+                    eids.push(eid);
+                }
                 Err(e) => warn!(device = %r.key.endpoint_id(), error = %e, "no USP agent"),
             }
         }
         for (eid, bytes) in states {
+            if watcher.restore(&eid, &bytes) {
+                continue;
+            }
             match serde_json::from_slice::<Snapshot>(&bytes) {
                 Ok(s) => {
                     if !agents.restore(&eid, s) {
@@ -163,6 +185,13 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 Err(e) => warn!(agent = %eid, error = %e, "agent state unreadable: starting fresh"),
             }
         }
+        let resumed = eids
+            .into_iter()
+            .filter_map(|eid| {
+                let job = watcher.resume(&eid, agents.watched(&eid))?;
+                Some((eid, job))
+            })
+            .collect();
         ready["agents"] = agents.len().into();
         Ok(North {
             agents,
@@ -174,7 +203,19 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             interwork: (plan.interwork, plan.cpe_deadline, plan.max_age.into()),
             jitter: Jitter::new(),
             times: PlanTimes::new().context("latency histograms")?,
+            memory: events::Memory::default(),
+            watcher,
+            value_change_poll: plan.value_change_poll,
+            notify_times: NotifyTimes::new().context("latency histograms")?,
+            told: Vec::new(),
+            resumed,
         })
+    }
+
+    /// Inform-to-Notify latency and notification counters, for the exit
+    /// report.
+    pub fn notify_times(&self) -> NotifyTimes {
+        self.notify_times.clone()
     }
 
     /// Latencies of the requests run on CPE, for the exit report.
@@ -188,7 +229,13 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         let mut devices_open = true;
         let (done_tx, mut done) = mpsc::channel(INBOUND_QUEUE);
         let (config, deadline, max_age) = self.interwork.clone();
-        let mut cpe = Interworker::new(acs, done_tx, config, deadline, max_age);
+        let (watch_tx, mut watch_done) = mpsc::channel(INBOUND_QUEUE);
+        let mut cpe = Interworker::new(acs, (done_tx, watch_tx), config, deadline, max_age);
+        for (eid, job) in std::mem::take(&mut self.resumed) {
+            self.submit_watch(&eid, job, &mut cpe);
+        }
+        let every = self.value_change_poll;
+        let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             let timer = self.agents.poll_timeout();
             // Unused when there is no deadline, but select! builds it anyway.
@@ -202,6 +249,11 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                     }
                 },
                 Some(f) = done.recv() => self.on_finished(f, &mut cpe),
+                Some(w) = watch_done.recv() => self.on_watch_finished(w, &mut cpe),
+                _ = poll.tick() => {
+                    self.on_watch_tick(&mut cpe);
+                    Vec::new()
+                }
                 inbound = self.inbound.recv() => match inbound {
                     Some(i) => self.on_inbound(i),
                     None => return,
@@ -252,65 +304,6 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             .finish_remote(f.remote, f.answer, SystemTime::now())
     }
 
-    fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) -> Vec<Action> {
-        let (device, events, software_version) = match ev {
-            acs::Event::Informed {
-                device,
-                events,
-                software_version,
-                ..
-            } => (device, events, software_version),
-            acs::Event::TransferComplete {
-                device,
-                command_key,
-                fault_code,
-                fault_string,
-                autonomous: false,
-                ..
-            } => {
-                let t = commands::Transfer {
-                    device,
-                    command_key,
-                    fault_code,
-                    fault_string,
-                };
-                return self.on_transfer(t);
-            }
-            _ => return Vec::new(),
-        };
-        let product = (
-            device.oui.clone(),
-            device.product_class.clone(),
-            software_version,
-        );
-        let before = self.agents.len();
-        let added = self.agents.add(
-            &device.oui,
-            &device.product_class,
-            &device.serial,
-            self.scheme,
-            SystemTime::now(),
-        );
-        if let Ok(eid) = &added {
-            cpe.informed(eid, product, &events);
-            self.check_diagnostics(eid, &device, &events, cpe);
-        }
-        match added {
-            Ok(eid) if self.agents.len() > before => {
-                info!(agent = %eid, "USP agent up");
-                self.mtps.bring_up(&eid);
-                // Registered at this Inform: the device's first (agents of
-                // devices already registered came up at start).
-                if self.onboard_request {
-                    return self.agents.on_board(&eid, None, SystemTime::now());
-                }
-            }
-            Ok(_) => {}
-            Err(e) => warn!(device = %device.endpoint_id(), error = %e, "no USP agent"),
-        }
-        Vec::new()
-    }
-
     fn on_inbound(&mut self, inbound: Inbound) -> Vec<Action> {
         let now = SystemTime::now();
         match inbound {
@@ -354,7 +347,16 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 Action::NotifyAcked { agent, msg_id, .. } => {
                     debug!(agent = %agent, msg_id, "NotifyResp")
                 }
+                Action::Watch { agent, paths } => {
+                    debug!(agent = %agent, ?paths, "watched CPE parameters");
+                    if let Some(job) = self.watcher.want(&agent, paths) {
+                        self.submit_watch(&agent, job, cpe);
+                    }
+                }
                 Action::Remote(r) => {
+                    if commands::is_factory_reset(&r.request) {
+                        self.memory.factory_reset_asked(&r.agent);
+                    }
                     let Some((oui, product_class, serial)) = self.agents.identity(&r.agent) else {
                         continue;
                     };
@@ -378,6 +380,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 }
             }
         }
+        persist.append(&mut self.watcher.persist);
         if !persist.is_empty() {
             let store = self.store.clone();
             let written =
@@ -391,6 +394,15 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         for s in sends {
             self.mtps.send(s);
         }
+        if !self.told.is_empty() {
+            let now = SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            for (received, n) in self.told.drain(..) {
+                self.notify_times.record(now.saturating_sub(received), n);
+            }
+        }
+        self.notify_times.set_stats(self.agents.notify_stats());
     }
 }
 

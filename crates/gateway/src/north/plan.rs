@@ -30,6 +30,8 @@ pub struct NorthPlan {
     pub(super) cpe_deadline: std::time::Duration,
     /// Values a Get may answer from cache, and for how long.
     pub(super) max_age: Vec<(String, std::time::Duration)>,
+    /// How often parameters refused active notification are read.
+    pub(super) value_change_poll: std::time::Duration,
 }
 
 pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
@@ -161,6 +163,7 @@ pub fn plan(args: &NorthArgs) -> anyhow::Result<NorthPlan> {
             .iter()
             .map(|(p, s)| (p.clone(), std::time::Duration::from_secs(*s)))
             .collect(),
+        value_change_poll: std::time::Duration::from_secs(args.value_change_poll),
     })
 }
 

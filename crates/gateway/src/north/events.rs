@@ -1,0 +1,322 @@
+//! What a CPE's Inform and TransferComplete tell a USP agent: `Device.Boot!`,
+//! ValueChange and `Device.LocalAgent.TransferComplete!` (TR-369 §Notify;
+//! ../shared/reference/interworking.md §2). Pure: the tokio loop feeds in
+//! what the ACS reported and hands the Happenings to `Agents::notify`.
+//!
+//! The CPE's Inform does not say everything a Boot! carries, so a little is
+//! remembered per device, in memory (lost on restart, which only makes the
+//! next Boot! say less): whether the gateway asked for a FactoryReset, and
+//! whether a firmware Download completed since the last boot.
+//!
+//! ValueChange: every Inform carries the forced-inform parameters
+//! (DeviceInfo versions, ConnectionRequestURL, …) whether they changed or
+//! not, so for those the last informed value is kept and only a real
+//! change is told; a forced parameter first seen after a restart is not.
+//!
+//! Boot!'s ParameterMap holds the BootParameters the Inform carries. The
+//! others would need a GetParameterValues in the session; that is not done
+//! yet, and they are left out of the map.
+
+use std::collections::{BTreeMap, HashMap};
+
+use agent::Happening;
+use interwork::dialect::Root;
+use tracing::debug;
+
+/// Devices remembered; beyond it one is forgotten for each new one.
+const MAX_DEVICES: usize = 262_144;
+/// Forced-inform values kept per device (a few, plus interface addresses).
+const MAX_FORCED: usize = 32;
+
+/// Forced-inform parameters (TR-069 Annex / TR-181 forcedInform), as
+/// TR-181 names them.
+const FORCED: &[&str] = &[
+    "Device.RootDataModelVersion",
+    "Device.DeviceInfo.HardwareVersion",
+    "Device.DeviceInfo.SoftwareVersion",
+    "Device.DeviceInfo.ProvisioningCode",
+    "Device.DeviceInfo.SpecVersion",
+    "Device.DeviceInfo.Manufacturer",
+    "Device.DeviceInfo.ManufacturerOUI",
+    "Device.DeviceInfo.ProductClass",
+    "Device.DeviceInfo.SerialNumber",
+    "Device.ManagementServer.ParameterKey",
+    "Device.ManagementServer.ConnectionRequestURL",
+    "Device.ManagementServer.AliasBasedAddressing",
+];
+
+const BOOT_OBJECT: &str = "Device.";
+const TRANSFER_OBJECT: &str = "Device.LocalAgent.";
+
+/// An Inform, as the ACS reported it.
+pub(super) struct Informed<'a> {
+    pub events: &'a [String],
+    /// (EventCode, CommandKey) of its "M …" events.
+    pub command_keys: &'a [(String, String)],
+    pub params: &'a [(String, String)],
+    pub replay: bool,
+}
+
+/// A TransferComplete or AutonomousTransferComplete.
+pub(super) struct TransferDone<'a> {
+    pub command_key: &'a str,
+    pub fault_code: u32,
+    pub fault_string: &'a str,
+    pub start_time: &'a str,
+    pub complete_time: &'a str,
+    pub autonomous: bool,
+    /// The agent's Request it completes, when one matched.
+    pub request: Option<&'a agent::local::request::Request>,
+}
+
+#[derive(Default)]
+struct Device {
+    factory_reset_asked: bool,
+    firmware_updated: bool,
+    forced: Vec<(String, String)>,
+    /// A Boot! whose FirmwareUpdated waits for this session's
+    /// TransferComplete ("1 BOOT" + "M Download": the transfer is told
+    /// after the Inform).
+    pending_boot: Option<BTreeMap<String, String>>,
+}
+
+/// What the gateway remembers of each device between its Informs, by
+/// agent endpoint ID.
+#[derive(Default)]
+pub(super) struct Memory {
+    devices: HashMap<String, Device>,
+}
+
+impl Memory {
+    fn device(&mut self, eid: &str) -> &mut Device {
+        if !self.devices.contains_key(eid) && self.devices.len() >= MAX_DEVICES {
+            if let Some(k) = self.devices.keys().next().cloned() {
+                self.devices.remove(&k);
+            }
+        }
+        self.devices.entry(eid.to_owned()).or_default()
+    }
+
+    /// The gateway sent the CPE a FactoryReset: its next "0 BOOTSTRAP" is
+    /// a RemoteFactoryReset.
+    pub fn factory_reset_asked(&mut self, eid: &str) {
+        self.device(eid).factory_reset_asked = true;
+    }
+
+    /// The Happenings of an Inform. `boot_parameters` are the agent's
+    /// BootParameter names (TR-181, possibly partial paths).
+    pub fn informed(
+        &mut self,
+        eid: &str,
+        inform: &Informed<'_>,
+        root: Root,
+        boot_parameters: &[String],
+    ) -> Vec<Happening> {
+        if inform.replay {
+            return Vec::new();
+        }
+        let has = |code: &str| inform.events.iter().any(|e| e == code);
+        let params: Vec<(String, &str)> = inform
+            .params
+            .iter()
+            .filter_map(|(n, v)| match root.from_cpe(n) {
+                Some(name) => Some((name.into_owned(), v.as_str())),
+                None => {
+                    debug!(agent = eid, name = %n, "informed parameter with no USP name");
+                    None
+                }
+            })
+            .collect();
+        let dev = self.device(eid);
+        let mut out = Vec::new();
+        let value_change = has("4 VALUE CHANGE");
+        for (name, value) in &params {
+            if !is_forced(name) {
+                if value_change {
+                    out.push(Happening::ValueChange {
+                        path: name.clone(),
+                        value: (*value).to_owned(),
+                    });
+                }
+                continue;
+            }
+            let full = dev.forced.len() >= MAX_FORCED;
+            match dev.forced.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) if slot.1 != *value => {
+                    slot.1 = (*value).to_owned();
+                    if value_change {
+                        out.push(Happening::ValueChange {
+                            path: name.clone(),
+                            value: (*value).to_owned(),
+                        });
+                    }
+                }
+                Some(_) => {}
+                None if !full => {
+                    dev.forced.push((name.clone(), (*value).to_owned()));
+                }
+                None => {}
+            }
+        }
+        if has("1 BOOT") || has("0 BOOTSTRAP") {
+            let key_of = |code: &str| {
+                inform
+                    .command_keys
+                    .iter()
+                    .find(|(c, _)| c == code)
+                    .map(|(_, k)| k.clone())
+            };
+            let reboot_key = key_of("M Reboot");
+            let (cause, key) = if has("0 BOOTSTRAP") && dev.factory_reset_asked {
+                ("RemoteFactoryReset", String::new())
+            } else if let Some(k) = reboot_key {
+                ("RemoteReboot", k)
+            } else if has("0 BOOTSTRAP") {
+                ("LocalFactoryReset", String::new())
+            } else {
+                ("LocalReboot", String::new())
+            };
+            let mut args = BTreeMap::from([
+                ("CommandKey".to_owned(), key),
+                ("Cause".to_owned(), cause.to_owned()),
+                (
+                    "ParameterMap".to_owned(),
+                    parameter_map(&params, boot_parameters),
+                ),
+            ]);
+            let firmware = std::mem::take(&mut dev.firmware_updated);
+            dev.factory_reset_asked = false;
+            if key_of("M Download").is_some() {
+                dev.pending_boot = Some(args);
+            } else {
+                args.insert("FirmwareUpdated".to_owned(), firmware.to_string());
+                out.push(boot(args));
+            }
+        }
+        out
+    }
+
+    /// The Happenings of a TransferComplete: TransferComplete!, then the
+    /// Boot! that waited for it. `firmware` says it completed a firmware
+    /// `Download()` of the agent.
+    pub fn transfer(&mut self, eid: &str, t: &TransferDone<'_>, firmware: bool) -> Vec<Happening> {
+        let dev = self.device(eid);
+        let mut out = vec![transfer_complete(t)];
+        let ok = t.fault_code == 0;
+        match dev.pending_boot.take() {
+            Some(mut args) => {
+                args.insert(
+                    "FirmwareUpdated".to_owned(),
+                    (ok && !t.autonomous).to_string(),
+                );
+                out.push(boot(args));
+            }
+            None if ok && firmware => dev.firmware_updated = true,
+            None => {}
+        }
+        out
+    }
+
+    /// The CPE's session ended: a Boot! still waiting for a
+    /// TransferComplete goes out without it.
+    pub fn session_ended(&mut self, eid: &str) -> Vec<Happening> {
+        let Some(dev) = self.devices.get_mut(eid) else {
+            return Vec::new();
+        };
+        match dev.pending_boot.take() {
+            Some(mut args) => {
+                let firmware = std::mem::take(&mut dev.firmware_updated);
+                args.insert("FirmwareUpdated".to_owned(), firmware.to_string());
+                vec![boot(args)]
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The dialect a CPE writes, told by its Inform's names.
+pub(super) fn root_of(params: &[(String, String)]) -> Root {
+    let tr098 = params
+        .iter()
+        .any(|(n, _)| n.starts_with(interwork::dialect::TR098_ROOT));
+    if tr098 {
+        Root::Tr098
+    } else {
+        Root::Tr181
+    }
+}
+
+fn is_forced(name: &str) -> bool {
+    FORCED.contains(&name)
+        || (name.starts_with("Device.IP.Interface.") && name.ends_with(".IPAddress"))
+}
+
+fn boot(params: BTreeMap<String, String>) -> Happening {
+    Happening::Event {
+        obj_path: BOOT_OBJECT.to_owned(),
+        event_name: "Boot!".to_owned(),
+        params,
+    }
+}
+
+/// A JSON object of the BootParameters' values the Inform carries; a name
+/// ending in a dot takes every parameter under it.
+fn parameter_map(params: &[(String, &str)], names: &[String]) -> String {
+    let mut map = serde_json::Map::new();
+    for (n, v) in params {
+        let wanted = names
+            .iter()
+            .any(|w| w == n || (w.ends_with('.') && n.starts_with(w.as_str())));
+        if wanted {
+            map.insert(n.clone(), serde_json::Value::String((*v).to_owned()));
+        }
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
+fn transfer_complete(t: &TransferDone<'_>) -> Happening {
+    let (command, requestor, url, affected) = match t.request {
+        Some(r) => (
+            r.command.clone(),
+            r.originator.clone(),
+            r.inputs.get("URL").cloned().unwrap_or_default(),
+            r.command
+                .strip_suffix("Download()")
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        None => Default::default(),
+    };
+    // Only Downloads are sent to CPE; an autonomous transfer's direction
+    // is not reported by the ACS.
+    let transfer_type = if t.autonomous { "" } else { "Download" };
+    let (code, message) = if t.fault_code == 0 {
+        (0, String::new())
+    } else {
+        (
+            interwork::fault::usp_code(t.fault_code, false).as_u32(),
+            interwork::fault::message(t.fault_code, t.fault_string),
+        )
+    };
+    let params = BTreeMap::from([
+        ("Command".to_owned(), command),
+        ("CommandKey".to_owned(), t.command_key.to_owned()),
+        ("Requestor".to_owned(), requestor),
+        ("TransferType".to_owned(), transfer_type.to_owned()),
+        ("Affected".to_owned(), affected),
+        ("TransferURL".to_owned(), url),
+        ("StartTime".to_owned(), t.start_time.to_owned()),
+        ("CompleteTime".to_owned(), t.complete_time.to_owned()),
+        ("FaultCode".to_owned(), code.to_string()),
+        ("FaultString".to_owned(), message),
+    ]);
+    Happening::Event {
+        obj_path: TRANSFER_OBJECT.to_owned(),
+        event_name: "TransferComplete!".to_owned(),
+        params,
+    }
+}
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;

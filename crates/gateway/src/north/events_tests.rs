@@ -1,0 +1,348 @@
+//! Tests of the Inform → Happening rules.
+
+use super::*;
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+/// The Happenings of one Inform of device "A".
+fn inform(
+    m: &mut Memory,
+    events: &[&str],
+    keys: &[(&str, &str)],
+    params: &[(&str, &str)],
+) -> Vec<Happening> {
+    let (events, keys, params) = (strings(events), pairs(keys), pairs(params));
+    let i = Informed {
+        events: &events,
+        command_keys: &keys,
+        params: &params,
+        replay: false,
+    };
+    m.informed(
+        "A",
+        &i,
+        root_of(&params),
+        &strings(&["Device.DeviceInfo.SoftwareVersion"]),
+    )
+}
+
+fn boot_args(h: &[Happening]) -> BTreeMap<String, String> {
+    let booted = h.iter().find_map(|h| match h {
+        Happening::Event {
+            obj_path,
+            event_name,
+            params,
+        } if obj_path == "Device." && event_name == "Boot!" => Some(params.clone()),
+        _ => None,
+    });
+    booted.unwrap_or_default()
+}
+
+fn transfer(m: &mut Memory, fault_code: u32, firmware: bool) -> Vec<Happening> {
+    let t = TransferDone {
+        command_key: "k1",
+        fault_code,
+        fault_string: "bad image",
+        start_time: "t0",
+        complete_time: "t1",
+        autonomous: false,
+        request: None,
+    };
+    m.transfer("A", &t, firmware)
+}
+
+#[test]
+fn boot_causes() {
+    let mut m = Memory::default();
+    let b = boot_args(&inform(&mut m, &["1 BOOT"], &[], &[]));
+    assert_eq!(
+        (b["Cause"].as_str(), b["CommandKey"].as_str()),
+        ("LocalReboot", "")
+    );
+    assert_eq!(b["FirmwareUpdated"], "false");
+    let b = boot_args(&inform(
+        &mut m,
+        &["1 BOOT", "M Reboot"],
+        &[("M Reboot", "ck-7")],
+        &[],
+    ));
+    assert_eq!(
+        (b["Cause"].as_str(), b["CommandKey"].as_str()),
+        ("RemoteReboot", "ck-7")
+    );
+    let b = boot_args(&inform(&mut m, &["0 BOOTSTRAP", "1 BOOT"], &[], &[]));
+    assert_eq!(b["Cause"], "LocalFactoryReset");
+    m.factory_reset_asked("A");
+    let b = boot_args(&inform(&mut m, &["0 BOOTSTRAP", "1 BOOT"], &[], &[]));
+    assert_eq!(b["Cause"], "RemoteFactoryReset");
+    // Asked once, told once.
+    let b = boot_args(&inform(&mut m, &["0 BOOTSTRAP"], &[], &[]));
+    assert_eq!(b["Cause"], "LocalFactoryReset");
+    assert!(inform(&mut m, &["2 PERIODIC"], &[], &[]).is_empty());
+}
+
+#[test]
+fn boot_parameters_from_the_inform_in_either_dialect() {
+    let mut m = Memory::default();
+    let b = boot_args(&inform(
+        &mut m,
+        &["1 BOOT"],
+        &[],
+        &[
+            ("Device.DeviceInfo.SoftwareVersion", "2.1"),
+            ("Device.DeviceInfo.HardwareVersion", "h"),
+        ],
+    ));
+    assert_eq!(
+        b["ParameterMap"],
+        r#"{"Device.DeviceInfo.SoftwareVersion":"2.1"}"#
+    );
+    let b = boot_args(&inform(
+        &mut m,
+        &["1 BOOT"],
+        &[],
+        &[("InternetGatewayDevice.DeviceInfo.SoftwareVersion", "3")],
+    ));
+    assert_eq!(
+        b["ParameterMap"],
+        r#"{"Device.DeviceInfo.SoftwareVersion":"3"}"#
+    );
+    let b = boot_args(&inform(&mut m, &["1 BOOT"], &[], &[]));
+    assert_eq!(b["ParameterMap"], "{}");
+}
+
+#[test]
+fn firmware_updated_by_the_sessions_transfer_or_an_earlier_one() {
+    let mut m = Memory::default();
+    // Boot! waits for the TransferComplete that follows the Inform.
+    assert!(inform(
+        &mut m,
+        &["1 BOOT", "7 TRANSFER COMPLETE", "M Download"],
+        &[("M Download", "k1")],
+        &[]
+    )
+    .is_empty());
+    let h = transfer(&mut m, 0, true);
+    assert!(
+        matches!(&h[0], Happening::Event { event_name, .. } if event_name == "TransferComplete!")
+    );
+    assert_eq!(boot_args(&h)["FirmwareUpdated"], "true");
+    // A failed one: false.
+    inform(
+        &mut m,
+        &["1 BOOT", "M Download"],
+        &[("M Download", "k1")],
+        &[],
+    );
+    assert_eq!(
+        boot_args(&transfer(&mut m, 9010, true))["FirmwareUpdated"],
+        "false"
+    );
+    // No TransferComplete in the session: the Boot! goes at its end.
+    inform(
+        &mut m,
+        &["1 BOOT", "M Download"],
+        &[("M Download", "k1")],
+        &[],
+    );
+    assert_eq!(boot_args(&m.session_ended("A"))["FirmwareUpdated"], "false");
+    assert!(m.session_ended("A").is_empty());
+    // Completed before the boot: the next Boot! says so, once.
+    assert_eq!(transfer(&mut m, 0, true).len(), 1);
+    assert_eq!(
+        boot_args(&inform(&mut m, &["1 BOOT"], &[], &[]))["FirmwareUpdated"],
+        "true"
+    );
+    assert_eq!(
+        boot_args(&inform(&mut m, &["1 BOOT"], &[], &[]))["FirmwareUpdated"],
+        "false"
+    );
+    // Not a firmware Download of the agent: no.
+    transfer(&mut m, 0, false);
+    assert_eq!(
+        boot_args(&inform(&mut m, &["1 BOOT"], &[], &[]))["FirmwareUpdated"],
+        "false"
+    );
+}
+
+#[test]
+fn transfer_complete_arguments() {
+    let mut m = Memory::default();
+    let h = transfer(&mut m, 9010, true);
+    let Some(Happening::Event {
+        obj_path, params, ..
+    }) = h.first()
+    else {
+        panic!("{h:?}")
+    };
+    assert_eq!(obj_path, "Device.LocalAgent.");
+    assert_eq!(params["CommandKey"], "k1");
+    assert_eq!(params["TransferType"], "Download");
+    assert_eq!(
+        (
+            params["StartTime"].as_str(),
+            params["CompleteTime"].as_str()
+        ),
+        ("t0", "t1")
+    );
+    assert_eq!(params["FaultCode"], "7022");
+    assert_eq!(params["FaultString"], "CPE fault 9010: bad image");
+}
+
+fn event_args(h: &Happening) -> &BTreeMap<String, String> {
+    match h {
+        Happening::Event { params, .. } => params,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn transfer_complete_names_the_request_it_ends() {
+    use agent::local::request::{Request, Status};
+    let mut m = Memory::default();
+    let request = Request {
+        instance: 3,
+        originator: "proto::ctl".into(),
+        command: "Device.DeviceInfo.FirmwareImage.2.Download()".into(),
+        command_key: "usp-key".into(),
+        status: Status::Active,
+        inputs: BTreeMap::from([("URL".into(), "http://fw/img".into())]),
+    };
+    let t = TransferDone {
+        command_key: "usp-key",
+        fault_code: 0,
+        fault_string: "",
+        start_time: "t0",
+        complete_time: "t1",
+        autonomous: false,
+        request: Some(&request),
+    };
+    let h = m.transfer("A", &t, true);
+    let p = event_args(&h[0]);
+    assert_eq!(p["Command"], request.command);
+    assert_eq!(p["Requestor"], "proto::ctl");
+    assert_eq!(p["Affected"], "Device.DeviceInfo.FirmwareImage.2.");
+    assert_eq!(p["TransferURL"], "http://fw/img");
+    assert_eq!(
+        (p["FaultCode"].as_str(), p["FaultString"].as_str()),
+        ("0", "")
+    );
+
+    // Autonomous: no Request, no direction known, no firmware for Boot!.
+    let t = TransferDone {
+        request: None,
+        autonomous: true,
+        command_key: "",
+        ..t
+    };
+    let h = m.transfer("B", &t, false);
+    let p = event_args(&h[0]);
+    assert_eq!(
+        (p["Command"].as_str(), p["TransferType"].as_str()),
+        ("", "")
+    );
+    let i = Informed {
+        events: &strings(&["1 BOOT"]),
+        command_keys: &[],
+        params: &[],
+        replay: false,
+    };
+    assert_eq!(
+        boot_args(&m.informed("B", &i, Root::Tr181, &[]))["FirmwareUpdated"],
+        "false"
+    );
+}
+
+fn changes(h: &[Happening]) -> Vec<(&str, &str)> {
+    h.iter()
+        .filter_map(|h| match h {
+            Happening::ValueChange { path, value } => Some((path.as_str(), value.as_str())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn value_changes_in_tr181_and_tr098_names() {
+    let mut m = Memory::default();
+    let vc = ["4 VALUE CHANGE"];
+    let h = inform(&mut m, &vc, &[], &[("Device.WiFi.SSID.1.SSID", "home")]);
+    assert_eq!(changes(&h), [("Device.WiFi.SSID.1.SSID", "home")]);
+    let h = inform(
+        &mut m,
+        &vc,
+        &[],
+        &[
+            (
+                "InternetGatewayDevice.ManagementServer.PeriodicInformInterval",
+                "60",
+            ),
+            ("InternetGatewayDevice.LANDevice.1.X", "untranslated"),
+        ],
+    );
+    assert_eq!(
+        changes(&h),
+        [("Device.ManagementServer.PeriodicInformInterval", "60")]
+    );
+    // Not a VALUE CHANGE Inform: nothing.
+    assert!(changes(&inform(
+        &mut m,
+        &["2 PERIODIC"],
+        &[],
+        &[("Device.WiFi.SSID.1.SSID", "x")]
+    ))
+    .is_empty());
+}
+
+#[test]
+fn forced_parameters_only_when_they_changed() {
+    let mut m = Memory::default();
+    let vc = ["4 VALUE CHANGE"];
+    let url = "Device.ManagementServer.ConnectionRequestURL";
+    assert!(changes(&inform(&mut m, &vc, &[], &[(url, "http://a")])).is_empty());
+    assert!(changes(&inform(&mut m, &vc, &[], &[(url, "http://a")])).is_empty());
+    // Changed in a periodic Inform: remembered, not told.
+    inform(&mut m, &["2 PERIODIC"], &[], &[(url, "http://b")]);
+    assert!(changes(&inform(&mut m, &vc, &[], &[(url, "http://b")])).is_empty());
+    assert_eq!(
+        changes(&inform(&mut m, &vc, &[], &[(url, "http://c")])),
+        [(url, "http://c")]
+    );
+}
+
+#[test]
+fn a_replayed_inform_tells_nothing() {
+    let mut m = Memory::default();
+    let (events, params) = (
+        strings(&["1 BOOT", "4 VALUE CHANGE"]),
+        pairs(&[("Device.X.Y", "1")]),
+    );
+    let i = Informed {
+        events: &events,
+        command_keys: &[],
+        params: &params,
+        replay: true,
+    };
+    assert!(m.informed("A", &i, Root::Tr181, &[]).is_empty());
+    m.factory_reset_asked("A");
+    let i = Informed {
+        events: &strings(&["0 BOOTSTRAP"]),
+        command_keys: &[],
+        params: &[],
+        replay: true,
+    };
+    assert!(m.informed("A", &i, Root::Tr181, &[]).is_empty());
+    // The replay did not use up the reset it was asked for.
+    assert_eq!(
+        boot_args(&inform(&mut m, &["0 BOOTSTRAP"], &[], &[]))["Cause"],
+        "RemoteFactoryReset"
+    );
+}
