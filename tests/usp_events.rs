@@ -4,22 +4,19 @@
 //! be a configured Controller). The controller subscribes; what the CPE
 //! informs comes back as Notify.
 
-#[path = "../crates/mtp/tests/support/controller5.rs"]
-mod controller5;
 #[path = "../crates/mtp/tests/support/mosquitto.rs"]
 #[allow(dead_code)]
 mod mosquitto;
 mod support;
 
 use mosquitto::Mosquitto;
-use rumqttc::v5::mqttbytes::v5::{Publish, PublishProperties};
-use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::AsyncClient;
+use support::files::FileServer;
 use support::gateway::Gateway;
+use support::mqtt_ctl::{Controller, SubOptions};
 use support::sim::{free_port, Sim, WAIT};
-use tokio::sync::mpsc;
-use usp::proto::usp::notify::Notification;
-use usp::proto::usp::request::ReqType;
+use usp::proto::usp::notify::operation_complete::OperationResp;
+use usp::proto::usp::notify::{Event, Notification, OperationComplete};
+use usp::proto::usp::operate_resp::operation_result::OperationResp as OperateOutcome;
 use usp::proto::usp::response::RespType;
 
 const AGENT: &str = "os::00D09E-SIM000000";
@@ -37,94 +34,6 @@ fn broker() -> Option<Mosquitto> {
     b
 }
 
-struct Controller {
-    client: AsyncClient,
-    inbox: mpsc::Receiver<Publish>,
-}
-
-impl Controller {
-    async fn send(&self, msg: &usp::Msg) {
-        let record = usp::record::no_session_context(AGENT, CTRL, msg);
-        let props = PublishProperties {
-            content_type: Some("usp.msg".into()),
-            response_topic: Some(CTRL_TOPIC.into()),
-            ..PublishProperties::default()
-        };
-        self.client
-            .publish_with_properties(
-                format!("usp/agent/{AGENT}"),
-                QoS::AtLeastOnce,
-                false,
-                usp::encode_record(&record),
-                props,
-            )
-            .await
-            .unwrap();
-    }
-
-    /// The next Msg from the agent that `pick` takes (others pass by).
-    async fn until<T>(&mut self, what: &str, pick: impl Fn(&usp::Msg) -> Option<T>) -> T {
-        let found = tokio::time::timeout(WAIT, async {
-            loop {
-                let p = self.inbox.recv().await.expect("controller running");
-                let Ok(record) = usp::decode_record(&p.payload) else {
-                    continue;
-                };
-                if let Some(t) = record.msg.as_ref().and_then(&pick) {
-                    return t;
-                }
-            }
-        })
-        .await;
-        found.unwrap_or_else(|_| panic!("no {what} in time"))
-    }
-
-    async fn request(&mut self, msg: &usp::Msg) -> usp::Msg {
-        self.send(msg).await;
-        let id = msg.msg_id().to_owned();
-        self.until(&id, |m| (m.msg_id() == id).then(|| m.clone()))
-            .await
-    }
-
-    async fn subscribe(&mut self, id: &str, kind: &str, refs: &str) {
-        self.subscribe_with(id, kind, refs, "false").await
-    }
-
-    /// As [`Controller::subscribe`]; `persistent` "true" keeps it across
-    /// restarts of the agent (TR-181 Subscription.Persistent).
-    async fn subscribe_with(&mut self, id: &str, kind: &str, refs: &str, persistent: &str) {
-        let settings = [
-            ("ID", id, true),
-            ("NotifType", kind, true),
-            ("ReferenceList", refs, true),
-            ("Persistent", persistent, true),
-            ("Enable", "true", true),
-        ];
-        let add = usp::msg::add(
-            format!("add-{id}"),
-            false,
-            vec![usp::msg::add_obj(
-                "Device.LocalAgent.Subscription.",
-                settings,
-            )],
-        );
-        let answer = self.request(&add).await;
-        assert!(
-            matches!(answer.response(), Some(RespType::AddResp(_))),
-            "{answer:?}"
-        );
-    }
-
-    /// The next Notify of subscription `id`.
-    async fn notification(&mut self, id: &str) -> Notification {
-        self.until(id, |m| match m.request() {
-            Some(ReqType::Notify(n)) if n.subscription_id == id => n.notification.clone(),
-            _ => None,
-        })
-        .await
-    }
-}
-
 /// The gateway, one CPE past its boot session, and the controller.
 async fn setup(broker: &Mosquitto) -> (Gateway, Sim, Controller) {
     setup_with(broker, &[], &[]).await
@@ -136,7 +45,7 @@ async fn setup_with(
     gateway: &[&str],
     cpe: &[&str],
 ) -> (Gateway, Sim, Controller) {
-    let (client, inbox) = controller5::v5_controller(broker.port, "e2e-events", CTRL_TOPIC).await;
+    let ctrl = Controller::connect(broker.port, CTRL, CTRL_TOPIC, AGENT).await;
     let controller = format!("{CTRL}={CTRL_TOPIC}");
     let url = broker.url();
     let mut args = vec![
@@ -156,7 +65,7 @@ async fn setup_with(
     sim.wait_for("a session", WAIT, |s| {
         s["sessions_completed"].as_u64() >= Some(1)
     });
-    (gw, sim, Controller { client, inbox })
+    (gw, sim, ctrl)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,8 +147,7 @@ async fn a_refused_parameter_is_polled_and_its_changes_notified() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_survives_kill_9() {
     let Some(broker) = broker() else { return };
-    let (client, inbox) = controller5::v5_controller(broker.port, "e2e-kill", CTRL_TOPIC).await;
-    let mut ctrl = Controller { client, inbox };
+    let mut ctrl = Controller::connect(broker.port, CTRL, CTRL_TOPIC, AGENT).await;
     let data = tempfile::tempdir().unwrap();
     let listen = format!("127.0.0.1:{}", free_port());
     let controller = format!("{CTRL}={CTRL_TOPIC}");
@@ -261,8 +169,11 @@ async fn a_subscription_survives_kill_9() {
         s["sessions_completed"].as_u64() >= Some(1)
     });
     let ssid = "Device.WiFi.SSID.1.SSID";
-    ctrl.subscribe_with("kept", "ValueChange", ssid, "true")
-        .await;
+    let keep = SubOptions {
+        persistent: true,
+        ..SubOptions::default()
+    };
+    ctrl.subscribe_with("kept", "ValueChange", ssid, keep).await;
     // Time for the gateway to set the attribute on the CPE.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     gw.kill_9();
@@ -279,4 +190,83 @@ async fn a_subscription_survives_kill_9() {
         (v.param_path.as_str(), v.param_value.as_str()),
         (ssid, "After-Kill")
     );
+}
+
+/// The Notifies that end a firmware Download(): OperationComplete for the
+/// Request, and `Device.LocalAgent.TransferComplete!`.
+async fn download_ends(ctrl: &mut Controller) -> (OperationComplete, Event) {
+    let Notification::OperComplete(op) = ctrl.notification("op").await else {
+        panic!("not an OperationComplete")
+    };
+    let Notification::Event(tc) = ctrl.notification("tc").await else {
+        panic!("not an Event")
+    };
+    assert_eq!(
+        (op.obj_path.as_str(), op.command_name.as_str()),
+        ("Device.DeviceInfo.FirmwareImage.2.", "Download()")
+    );
+    assert_eq!(
+        (tc.obj_path.as_str(), tc.event_name.as_str()),
+        ("Device.LocalAgent.", "TransferComplete!")
+    );
+    (op, tc)
+}
+
+/// Operates `Download()` of `url` with `key`; the answer names a Request.
+async fn download(ctrl: &mut Controller, key: &str, url: &str) {
+    let inputs = [("URL", url), ("AutoActivate", "true")];
+    let op = usp::msg::operate(format!("dl-{key}"), DOWNLOAD, key, true, inputs);
+    let answer = ctrl.request(&op).await;
+    let Some(RespType::OperateResp(r)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    assert!(
+        matches!(
+            r.operation_results[0].operation_resp,
+            Some(OperateOutcome::ReqObjPath(_))
+        ),
+        "{r:?}"
+    );
+}
+
+const DOWNLOAD: &str = "Device.DeviceInfo.FirmwareImage.2.Download()";
+
+/// A firmware Download() that the CPE completes, then one whose file is
+/// not there: each ends in OperationComplete and TransferComplete!, the
+/// second with the CPE's fault as a USP error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_ends_in_operation_complete_and_transfer_complete() {
+    let Some(broker) = broker() else { return };
+    let (_gw, _sim, mut ctrl) = setup(&broker).await;
+    let files = FileServer::start().await;
+    ctrl.subscribe("op", "OperationComplete", DOWNLOAD).await;
+    ctrl.subscribe("tc", "Event", "Device.LocalAgent.TransferComplete!")
+        .await;
+
+    download(&mut ctrl, "ck-good", &files.url()).await;
+    let (op, tc) = download_ends(&mut ctrl).await;
+    assert_eq!(op.command_key, "ck-good");
+    assert!(
+        matches!(op.operation_resp, Some(OperationResp::ReqOutputArgs(_))),
+        "{op:?}"
+    );
+    let arg = |k: &str| tc.params.get(k).cloned().unwrap_or_default();
+    assert_eq!(arg("CommandKey"), "ck-good");
+    assert_eq!(arg("Command"), DOWNLOAD);
+    assert_eq!(arg("TransferType"), "Download");
+    assert_eq!(arg("TransferURL"), files.url());
+    assert_eq!(arg("Requestor"), CTRL);
+    assert_eq!(arg("FaultCode"), "0");
+
+    download(&mut ctrl, "ck-bad", &files.missing_url()).await;
+    let (op, tc) = download_ends(&mut ctrl).await;
+    assert_eq!(op.command_key, "ck-bad");
+    let Some(OperationResp::CmdFailure(f)) = &op.operation_resp else {
+        panic!("{op:?}")
+    };
+    let arg = |k: &str| tc.params.get(k).cloned().unwrap_or_default();
+    assert_eq!(arg("CommandKey"), "ck-bad");
+    assert_eq!(arg("FaultCode"), f.err_code.to_string());
+    assert_ne!(arg("FaultCode"), "0");
+    assert!(!arg("FaultString").is_empty(), "{tc:?}");
 }

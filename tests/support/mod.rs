@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 pub mod acs;
+pub mod files;
 pub mod gateway;
 pub mod http;
+pub mod mqtt_ctl;
 pub mod rpc;
 pub mod sim;
 pub mod tls;
