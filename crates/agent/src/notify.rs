@@ -23,7 +23,7 @@
 //!   `USPNotifRetryIntervalMultiplier` read at each transmission (`m` at
 //!   least 1 s, `k` at least 1000).
 //! - A subscription's notification is dropped once its NotifExpiration
-//!   (fixed when queued) passed. An OnBoardRequest has none and is
+//!   (fixed when queued) passed, or once the subscription is gone. An OnBoardRequest has none and is
 //!   retried until its NotifyResp, or until its controller is deleted or
 //!   disabled (then it is dropped), or a newer OnBoardRequest to the same
 //!   controller replaces it.
@@ -47,7 +47,7 @@ use crate::agents::{identity_parts, send, unix, Action, Agents};
 use crate::dispatch::SUPPORTED_VERSIONS;
 use crate::dm::Data;
 use crate::happening::Happening;
-use crate::local::View;
+use crate::local::{LocalAgent, View};
 use crate::route::{enabled_controllers, param_u32, route};
 
 /// Notifications one agent may have waiting; the oldest goes first.
@@ -144,6 +144,45 @@ impl Outbox {
             entries,
             scheduled: None,
         }))
+    }
+}
+
+/// (ID, Recipient) of each subscription: taken before a change, to tell
+/// afterwards which subscriptions went ([`forget_gone`]).
+pub(crate) fn subscription_keys(local: &LocalAgent) -> Vec<(String, Option<u32>)> {
+    local
+        .subscriptions()
+        .iter()
+        .map(|s| (s.id.clone(), s.recipient))
+        .collect()
+}
+
+/// Drops the waiting Notifies of the subscriptions in `before` that are
+/// gone now (deleted, or their TimeToLive ran out): nobody wants them.
+/// Those of non-persistent subscriptions lost to a restart still go.
+pub(crate) fn forget_gone(view: &mut View<'_>, before: &[(String, Option<u32>)]) {
+    let now = subscription_keys(view.agent);
+    let gone: Vec<_> = before.iter().filter(|k| !now.contains(k)).collect();
+    let Some(outbox) = view.agent.outbox.as_deref() else {
+        return;
+    };
+    if gone.is_empty() {
+        return;
+    }
+    let keep: Vec<bool> = outbox
+        .entries
+        .iter()
+        .map(|e| {
+            let key = (
+                e.notify.subscription_id.clone(),
+                view.controller_of(&e.notify.controller),
+            );
+            matches!(e.notify.kind, PendingKind::OnBoardRequest) || !gone.contains(&&key)
+        })
+        .collect();
+    if let Some(outbox) = view.agent.outbox.as_deref_mut() {
+        let mut keep = keep.into_iter();
+        outbox.entries.retain(|_| keep.next().unwrap_or(true));
     }
 }
 
@@ -371,6 +410,7 @@ impl Agents {
             if !enabled.contains(&c) {
                 return false;
             }
+
             if let Some(to) = route(&view, c, &e.notify.controller, (links_up, ws_links)) {
                 let n = match &e.notify.kind {
                     PendingKind::OnBoardRequest => {

@@ -16,6 +16,10 @@
 //!   again) leaves a passed boundary due.
 //! - A restored agent is filed under time 0: the next timeout plans it
 //!   from the real time, without sending anything.
+//! - Subscriptions' TimeToLive shares the index: an agent is filed under
+//!   the earlier of its next boundary and its first expiry, and each
+//!   timeout removes the subscriptions that ran out (persisted, and the
+//!   CPE's attributes put back through [`Action::Watch`]).
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -23,9 +27,10 @@ use std::time::SystemTime;
 use crate::agents::{unix, Action, Agents};
 use crate::dm::value::parse_date_time;
 use crate::dm::Data;
-use crate::events::covers;
+use crate::events::{self, covers};
 use crate::happening::Happening;
 use crate::local::{NotifType, View};
+use crate::notify;
 use crate::route::{enabled_controllers, param_u32};
 
 pub const PERIODIC_OBJ: &str = "Device.LocalAgent.";
@@ -103,10 +108,12 @@ impl Agents {
             // The next timeout sends what is due, then plans again.
             return;
         }
+        let expiry = self.agents.get(eid).and_then(|a| a.local.next_expiry());
         let next = self
             .periodic_plans(eid, now)
             .into_iter()
             .map(|(_, i, r)| next_after(now, i, r))
+            .chain(expiry)
             .min();
         self.file_periodic(eid, next);
     }
@@ -140,8 +147,34 @@ impl Agents {
             let Some((t, eid)) = self.periodic.pop_first() else {
                 break;
             };
+            let (schema, config) = (self.schema.clone(), self.config.clone());
             if let Some(a) = self.agents.get_mut(&eid) {
                 a.periodic_at = None;
+                let watched = events::watched_of(&a.local);
+                let subs = notify::subscription_keys(&a.local);
+                if a.local.expire_subscriptions(now_s) {
+                    let mut view = View {
+                        schema: &schema,
+                        config: &config,
+                        eid: &eid,
+                        agent: &mut a.local,
+                        now: now_s,
+                        requester: None,
+                    };
+                    notify::forget_gone(&mut view, &subs);
+                    notify::reschedule(&mut self.due, &eid, &mut a.local.outbox);
+                    out.push(Action::Persist {
+                        agent: eid.clone(),
+                        snapshot: a.local.snapshot(),
+                    });
+                    let paths = events::watched_of(&a.local);
+                    if paths != watched {
+                        out.push(Action::Watch {
+                            agent: eid.clone(),
+                            paths,
+                        });
+                    }
+                }
             }
             if t > 0 {
                 for (c, interval, reference) in self.periodic_plans(&eid, now_s) {

@@ -188,6 +188,7 @@ impl Agents {
         }
         let before = writes.then(|| agent.local.snapshot());
         let watched_before = writes.then(|| events::watched_of(&agent.local));
+        let subs_before = writes.then(|| notify::subscription_keys(&agent.local));
         let mut view = View {
             schema: &schema,
             config: &config,
@@ -198,6 +199,9 @@ impl Agents {
         };
         view.requester = view.controller_of(&rec.from_id);
         let answered = dispatch::request(&mut view, req).map(|a| answer(a.into_msg(m.msg_id())));
+        if let Some(before) = &subs_before {
+            notify::forget_gone(&mut view, before);
+        }
         if let Some(d) = digest {
             let record = match &answered {
                 Some(Action::Send { record, .. }) => Some(record.clone()),

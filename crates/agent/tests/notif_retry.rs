@@ -153,3 +153,26 @@ fn snapshots_from_before_subscription_notifications_still_load() {
     let snap: agent::local::Snapshot = serde_json::from_str(old).unwrap();
     assert_eq!(snap.notifications[0].expires, 0);
 }
+
+/// Deleting a subscription stops the retries of its waiting Notify.
+#[test]
+fn a_deleted_subscription_s_notify_is_not_retried() {
+    let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
+    retry_sub(&mut a, &eid, "0");
+    let t = t0();
+    a.notify(&eid, value_change("Device.X.Y", "1"), t);
+    assert_eq!(notifies(&a.handle_timeout(t, &mut low)).len(), 1);
+    let del = msg::delete("del-r", false, ["Device.LocalAgent.Subscription.1."]);
+    let answer = ask(&mut a, &eid, &del);
+    assert!(
+        matches!(
+            resp(&answer),
+            usp::proto::usp::response::RespType::DeleteResp(_)
+        ),
+        "{answer:?}"
+    );
+    let out = a.handle_timeout(t + secs(5), &mut low);
+    assert!(notifies(&out).is_empty(), "{out:?}");
+    assert!(a.pending_notifications(&eid).is_empty());
+}

@@ -8,7 +8,7 @@ use common::*;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use agent::{Agents, IdScheme};
+use agent::{Action, Agents, IdScheme};
 use usp::msg;
 use usp::proto::usp::notify::Notification;
 use usp::proto::usp::response::RespType;
@@ -141,4 +141,35 @@ fn boot_parameters_of_enabled_entries_of_enabled_controllers() {
     };
     let r = &g.req_path_results[0].resolved_path_results[0];
     assert_eq!(r.result_params["BootParameterNumberOfEntries"], "2");
+}
+
+/// TimeToLive counts from CreationDate: the subscription goes at that
+/// timeout, persisted, and what it watched on the CPE is let go.
+#[test]
+fn time_to_live_removes_the_subscription_when_it_runs_out() {
+    let (mut a, eid) = setup();
+    let p = [
+        ("ID", "short"),
+        ("NotifType", "ValueChange"),
+        ("ReferenceList", "Device.WiFi.SSID.1.SSID"),
+        ("TimeToLive", "60"),
+        ("Persistent", "true"),
+        ("Enable", "true"),
+    ];
+    let (n, out) = subscribe_with(&mut a, &eid, C1, &p);
+    assert_eq!(watches(&out), [vec!["Device.WiFi.SSID.1.SSID".to_string()]]);
+    subscribe(&mut a, &eid, "forever", "Event", "Device.Boot!");
+    let t = t0();
+    assert_eq!(a.poll_timeout(), Some(t + secs(60)));
+    assert!(a.handle_timeout(t + secs(59), &mut low).is_empty());
+    let out = a.handle_timeout(t + secs(60), &mut low);
+    assert_eq!(watches(&out), [Vec::<String>::new()], "{out:?}");
+    let snap = out.iter().find_map(|x| match x {
+        Action::Persist { snapshot, .. } => Some(snapshot.clone()),
+        _ => None,
+    });
+    assert!(snap.expect("persisted").subscriptions.is_empty());
+    let ids: Vec<_> = a.subscriptions(&eid).into_iter().map(|s| s.id).collect();
+    assert_eq!(ids, ["forever"], "instance {n} went, the other stays");
+    assert_eq!(a.poll_timeout(), None);
 }

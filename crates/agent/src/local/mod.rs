@@ -159,6 +159,26 @@ impl LocalAgent {
         }
     }
 
+    /// When the first subscription with a TimeToLive runs out (seconds
+    /// since the Unix epoch): TimeToLive counts from CreationDate.
+    pub(crate) fn next_expiry(&self) -> Option<u64> {
+        self.state
+            .subs
+            .iter()
+            .filter_map(Subscription::expires)
+            .min()
+    }
+
+    /// Removes the subscriptions whose TimeToLive ran out by `now`;
+    /// whether any went.
+    pub(crate) fn expire_subscriptions(&mut self, now: u64) -> bool {
+        let before = self.state.subs.len();
+        self.state
+            .subs
+            .retain(|s| s.expires().is_none_or(|t| t > now));
+        self.state.subs.len() != before
+    }
+
     /// The asynchronous commands under way.
     pub fn requests(&self) -> &[Request] {
         &self.requests.list

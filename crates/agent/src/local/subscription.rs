@@ -67,6 +67,15 @@ pub struct Subscription {
 const MAX_VALUE_LEN: usize = 4096;
 
 impl Subscription {
+    /// When TimeToLive removes it (seconds since the Unix epoch); `None`
+    /// for 0, which keeps it.
+    pub(crate) fn expires(&self) -> Option<u64> {
+        (self.time_to_live > 0).then(|| {
+            self.creation_date
+                .saturating_add(u64::from(self.time_to_live))
+        })
+    }
+
     pub(crate) fn new(instance: u32, recipient: Option<u32>, now: u64) -> Subscription {
         Subscription {
             instance,
