@@ -71,8 +71,24 @@ async fn setup_with(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reboot_asked_by_the_controller_comes_back_as_boot_with_its_command_key() {
     let Some(broker) = broker() else { return };
-    let (_gw, _sim, mut ctrl) = setup(&broker).await;
+    let (_gw, sim, mut ctrl) = setup(&broker).await;
     ctrl.subscribe("boot", "Event", "Device.Boot!").await;
+    // A BootParameter the boot Inform does not carry: read in its session.
+    let ssid = "Device.WiFi.SSID.1.SSID";
+    let add = usp::msg::add(
+        "bp-1",
+        false,
+        vec![usp::msg::add_obj(
+            "Device.LocalAgent.Controller.1.BootParameter.",
+            [("Enable", "true", true), ("ParameterName", ssid, true)],
+        )],
+    );
+    let answer = ctrl.request(&add).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::AddResp(_))),
+        "{answer:?}"
+    );
+    let before = sim.get_value(SERIAL, ssid).expect("the CPE has an SSID");
 
     let op = usp::msg::operate("rb-1", "Device.Reboot()", "ck-reboot", true, [("", ""); 0]);
     let answer = ctrl.request(&op).await;
@@ -91,6 +107,8 @@ async fn a_reboot_asked_by_the_controller_comes_back_as_boot_with_its_command_ke
     assert_eq!(arg("Cause"), Some("RemoteReboot"));
     assert_eq!(arg("CommandKey"), Some("ck-reboot"));
     assert_eq!(arg("FirmwareUpdated"), Some("false"));
+    let map: serde_json::Value = serde_json::from_str(arg("ParameterMap").unwrap()).unwrap();
+    assert_eq!(map[ssid], before.as_str(), "{map}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

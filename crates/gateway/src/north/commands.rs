@@ -26,6 +26,8 @@ use store::{DeviceKey, Store};
 use tracing::{debug, info, warn};
 use usp::endpoint::EndpointId;
 use usp::proto::usp::request::ReqType;
+use usp::proto::usp::response::RespType;
+use usp::proto::usp::Get;
 use usp::ErrorCode;
 
 use super::cpe::Interworker;
@@ -178,6 +180,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             replay,
         };
         let mut actions = self.on_informed(&eid, &inform);
+        actions.extend(self.read_boot_parameters(&eid, &device, cpe));
         let notifies = actions
             .iter()
             .filter(|a| matches!(a, Action::Send { .. }))
@@ -203,6 +206,33 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         let root = events::root_of(inform.params);
         let happenings = self.memory.informed(eid, inform, root, &boot_parameters);
         self.tell(eid, happenings)
+    }
+
+    /// Reads the BootParameters a boot Inform lacked, in its session; the
+    /// Boot! waits for the answer ([`Self::on_results`]).
+    fn read_boot_parameters(
+        &mut self,
+        eid: &str,
+        device: &DeviceKey,
+        cpe: &mut Interworker,
+    ) -> Vec<Action> {
+        let names = self.memory.take_boot_read(eid);
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let get = ReqType::Get(Get {
+            param_paths: names,
+            max_depth: 0,
+        });
+        let read = Remote::completing(eid, events::BOOT_READ, get);
+        match cpe.submit(read, device.clone()) {
+            Ok(()) => Vec::new(),
+            Err(f) => {
+                warn!(agent = %eid, answer = ?f.answer, "BootParameters not read");
+                let happenings = self.memory.boot_read(eid, Vec::new());
+                self.tell(eid, happenings)
+            }
+        }
     }
 
     /// A session ended: a Boot! that waited for its TransferComplete goes.
@@ -261,6 +291,11 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         path: &str,
         answer: Option<Answer>,
     ) -> Vec<Action> {
+        if path == events::BOOT_READ {
+            let values = answer.as_ref().map(read_values).unwrap_or_default();
+            let happenings = self.memory.boot_read(eid, values);
+            return self.tell(eid, happenings);
+        }
         let d = self
             .agents
             .requests(eid)
@@ -294,6 +329,24 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         }
         actions
     }
+}
+
+/// (path, value) of each parameter a gateway-made Get found; the paths
+/// it could not read are left out.
+fn read_values(answer: &Answer) -> Vec<(String, String)> {
+    let Answer::Resp(RespType::GetResp(r)) = answer else {
+        return Vec::new();
+    };
+    r.req_path_results
+        .iter()
+        .filter(|p| p.err_code == 0)
+        .flat_map(|p| &p.resolved_path_results)
+        .flat_map(|o| {
+            o.result_params
+                .iter()
+                .map(|(k, v)| (format!("{}{k}", o.resolved_path), v.clone()))
+        })
+        .collect()
 }
 
 /// A controller's `Device.FactoryReset()`: the CPE's next "0 BOOTSTRAP"

@@ -13,9 +13,10 @@
 //! not, so for those the last informed value is kept and only a real
 //! change is told; a forced parameter first seen after a restart is not.
 //!
-//! Boot!'s ParameterMap holds the BootParameters the Inform carries. The
-//! others would need a GetParameterValues in the session; that is not done
-//! yet, and they are left out of the map.
+//! Boot!'s ParameterMap holds the BootParameters' values: those the
+//! Inform carries, and the rest read from the CPE in the same session
+//! ([`Memory::take_boot_read`], [`Memory::boot_read`]); the Boot! waits
+//! for that read, as it waits for a TransferComplete in that session.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,6 +28,12 @@ use tracing::debug;
 const MAX_DEVICES: usize = 262_144;
 /// Forced-inform values kept per device (a few, plus interface addresses).
 const MAX_FORCED: usize = 32;
+/// BootParameter names read per boot, and values kept in a ParameterMap.
+const MAX_BOOT_READ: usize = 64;
+const MAX_BOOT_VALUES: usize = 1024;
+/// The `completes` path of the gateway's read of BootParameters: no
+/// Request has it.
+pub(super) const BOOT_READ: &str = "Device.Boot!";
 
 /// Forced-inform parameters (TR-069 Annex / TR-181 forcedInform), as
 /// TR-181 names them.
@@ -74,10 +81,33 @@ struct Device {
     factory_reset_asked: bool,
     firmware_updated: bool,
     forced: Vec<(String, String)>,
-    /// A Boot! whose FirmwareUpdated waits for this session's
-    /// TransferComplete ("1 BOOT" + "M Download": the transfer is told
-    /// after the Inform).
-    pending_boot: Option<BTreeMap<String, String>>,
+    /// A Boot! waiting for what the Inform could not say.
+    pending_boot: Option<Box<PendingBoot>>,
+    /// BootParameters to read for the pending Boot!, until taken.
+    boot_read: Vec<String>,
+}
+
+struct PendingBoot {
+    args: BTreeMap<String, String>,
+    map: serde_json::Map<String, serde_json::Value>,
+    /// FirmwareUpdated waits for this session's TransferComplete ("1
+    /// BOOT" + "M Download": the transfer is told after the Inform).
+    awaits_transfer: bool,
+    /// ParameterMap waits for a read of BootParameters the Inform lacks.
+    awaits_read: bool,
+}
+
+impl PendingBoot {
+    /// The Boot!, once nothing is awaited.
+    fn ready(self: Box<Self>) -> Result<Happening, Box<Self>> {
+        if self.awaits_transfer || self.awaits_read {
+            return Err(self);
+        }
+        let mut args = self.args;
+        let map = serde_json::Value::Object(self.map).to_string();
+        args.insert("ParameterMap".to_owned(), map);
+        Ok(boot(args))
+    }
 }
 
 /// What the gateway remembers of each device between its Informs, by
@@ -179,18 +209,30 @@ impl Memory {
             let mut args = BTreeMap::from([
                 ("CommandKey".to_owned(), key),
                 ("Cause".to_owned(), cause.to_owned()),
-                (
-                    "ParameterMap".to_owned(),
-                    parameter_map(&params, boot_parameters),
-                ),
             ]);
-            let firmware = std::mem::take(&mut dev.firmware_updated);
-            dev.factory_reset_asked = false;
-            if key_of("M Download").is_some() {
-                dev.pending_boot = Some(args);
-            } else {
+            let awaits_transfer = key_of("M Download").is_some();
+            if !awaits_transfer {
+                let firmware = std::mem::take(&mut dev.firmware_updated);
                 args.insert("FirmwareUpdated".to_owned(), firmware.to_string());
-                out.push(boot(args));
+            }
+            dev.factory_reset_asked = false;
+            // A partial path, or a name the Inform lacks, is read from the
+            // CPE in this session.
+            dev.boot_read = boot_parameters
+                .iter()
+                .filter(|w| !params.iter().any(|(n, _)| n == *w))
+                .take(MAX_BOOT_READ)
+                .cloned()
+                .collect();
+            let pending = Box::new(PendingBoot {
+                args,
+                map: parameter_map(&params, boot_parameters),
+                awaits_transfer,
+                awaits_read: !dev.boot_read.is_empty(),
+            });
+            match pending.ready() {
+                Ok(boot) => out.push(boot),
+                Err(p) => dev.pending_boot = Some(p),
             }
         }
         out
@@ -203,13 +245,12 @@ impl Memory {
         let dev = self.device(eid);
         let mut out = vec![transfer_complete(t)];
         let ok = t.fault_code == 0;
-        match dev.pending_boot.take() {
-            Some(mut args) => {
-                args.insert(
-                    "FirmwareUpdated".to_owned(),
-                    (ok && !t.autonomous).to_string(),
-                );
-                out.push(boot(args));
+        match dev.pending_boot.as_mut().filter(|p| p.awaits_transfer) {
+            Some(p) => {
+                let updated = (ok && !t.autonomous).to_string();
+                p.args.insert("FirmwareUpdated".to_owned(), updated);
+                p.awaits_transfer = false;
+                out.extend(dev.release_boot());
             }
             None if ok && firmware => dev.firmware_updated = true,
             None => {}
@@ -218,18 +259,55 @@ impl Memory {
     }
 
     /// The CPE's session ended: a Boot! still waiting for a
-    /// TransferComplete goes out without it.
+    /// TransferComplete goes out without it (a read still holds it).
     pub fn session_ended(&mut self, eid: &str) -> Vec<Happening> {
         let Some(dev) = self.devices.get_mut(eid) else {
             return Vec::new();
         };
-        match dev.pending_boot.take() {
-            Some(mut args) => {
-                let firmware = std::mem::take(&mut dev.firmware_updated);
-                args.insert("FirmwareUpdated".to_owned(), firmware.to_string());
-                vec![boot(args)]
+        let Some(p) = dev.pending_boot.as_mut().filter(|p| p.awaits_transfer) else {
+            return Vec::new();
+        };
+        let firmware = std::mem::take(&mut dev.firmware_updated);
+        p.args
+            .insert("FirmwareUpdated".to_owned(), firmware.to_string());
+        p.awaits_transfer = false;
+        dev.release_boot().into_iter().collect()
+    }
+
+    /// The BootParameters the pending Boot! needs read, once.
+    pub fn take_boot_read(&mut self, eid: &str) -> Vec<String> {
+        self.devices
+            .get_mut(eid)
+            .map(|d| std::mem::take(&mut d.boot_read))
+            .unwrap_or_default()
+    }
+
+    /// The read of BootParameters ended with `values` (none if it
+    /// failed): the Boot! that waited for it, unless a transfer still
+    /// holds it.
+    pub fn boot_read(&mut self, eid: &str, values: Vec<(String, String)>) -> Vec<Happening> {
+        let Some(dev) = self.devices.get_mut(eid) else {
+            return Vec::new();
+        };
+        let Some(p) = dev.pending_boot.as_mut().filter(|p| p.awaits_read) else {
+            return Vec::new();
+        };
+        for (n, v) in values.into_iter().take(MAX_BOOT_VALUES) {
+            p.map.insert(n, serde_json::Value::String(v));
+        }
+        p.awaits_read = false;
+        dev.release_boot().into_iter().collect()
+    }
+}
+
+impl Device {
+    fn release_boot(&mut self) -> Option<Happening> {
+        match self.pending_boot.take()?.ready() {
+            Ok(boot) => Some(boot),
+            Err(p) => {
+                self.pending_boot = Some(p);
+                None
             }
-            None => Vec::new(),
         }
     }
 }
@@ -259,9 +337,12 @@ fn boot(params: BTreeMap<String, String>) -> Happening {
     }
 }
 
-/// A JSON object of the BootParameters' values the Inform carries; a name
-/// ending in a dot takes every parameter under it.
-fn parameter_map(params: &[(String, &str)], names: &[String]) -> String {
+/// The BootParameters' values the Inform carries; a name ending in a dot
+/// takes every parameter under it.
+fn parameter_map(
+    params: &[(String, &str)],
+    names: &[String],
+) -> serde_json::Map<String, serde_json::Value> {
     let mut map = serde_json::Map::new();
     for (n, v) in params {
         let wanted = names
@@ -271,7 +352,7 @@ fn parameter_map(params: &[(String, &str)], names: &[String]) -> String {
             map.insert(n.clone(), serde_json::Value::String((*v).to_owned()));
         }
     }
-    serde_json::Value::Object(map).to_string()
+    map
 }
 
 fn transfer_complete(t: &TransferDone<'_>) -> Happening {

@@ -12,12 +12,24 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The Happenings of one Inform of device "A".
+/// The Happenings of one Inform of device "A", whose agent has no
+/// BootParameters.
 fn inform(
     m: &mut Memory,
     events: &[&str],
     keys: &[(&str, &str)],
     params: &[(&str, &str)],
+) -> Vec<Happening> {
+    inform_booting(m, events, keys, params, &[])
+}
+
+/// As [`inform`], with these BootParameters.
+fn inform_booting(
+    m: &mut Memory,
+    events: &[&str],
+    keys: &[(&str, &str)],
+    params: &[(&str, &str)],
+    boot_parameters: &[&str],
 ) -> Vec<Happening> {
     let (events, keys, params) = (strings(events), pairs(keys), pairs(params));
     let i = Informed {
@@ -26,12 +38,7 @@ fn inform(
         params: &params,
         replay: false,
     };
-    m.informed(
-        "A",
-        &i,
-        root_of(&params),
-        &strings(&["Device.DeviceInfo.SoftwareVersion"]),
-    )
+    m.informed("A", &i, root_of(&params), &strings(boot_parameters))
 }
 
 fn boot_args(h: &[Happening]) -> BTreeMap<String, String> {
@@ -92,7 +99,8 @@ fn boot_causes() {
 #[test]
 fn boot_parameters_from_the_inform_in_either_dialect() {
     let mut m = Memory::default();
-    let b = boot_args(&inform(
+    let sw = ["Device.DeviceInfo.SoftwareVersion"];
+    let b = boot_args(&inform_booting(
         &mut m,
         &["1 BOOT"],
         &[],
@@ -100,16 +108,19 @@ fn boot_parameters_from_the_inform_in_either_dialect() {
             ("Device.DeviceInfo.SoftwareVersion", "2.1"),
             ("Device.DeviceInfo.HardwareVersion", "h"),
         ],
+        &sw,
     ));
     assert_eq!(
         b["ParameterMap"],
         r#"{"Device.DeviceInfo.SoftwareVersion":"2.1"}"#
     );
-    let b = boot_args(&inform(
+    assert!(m.take_boot_read("A").is_empty(), "nothing left to read");
+    let b = boot_args(&inform_booting(
         &mut m,
         &["1 BOOT"],
         &[],
         &[("InternetGatewayDevice.DeviceInfo.SoftwareVersion", "3")],
+        &sw,
     ));
     assert_eq!(
         b["ParameterMap"],
@@ -117,6 +128,40 @@ fn boot_parameters_from_the_inform_in_either_dialect() {
     );
     let b = boot_args(&inform(&mut m, &["1 BOOT"], &[], &[]));
     assert_eq!(b["ParameterMap"], "{}");
+}
+
+/// BootParameters the Inform lacks (and partial paths) are read in the
+/// session; Boot! waits for the read, and for a TransferComplete too.
+#[test]
+fn boot_waits_for_the_boot_parameters_it_reads() {
+    let mut m = Memory::default();
+    let wanted = ["Device.DeviceInfo.SoftwareVersion", "Device.WiFi.SSID.1."];
+    let params = [("Device.DeviceInfo.SoftwareVersion", "2.1")];
+    assert!(inform_booting(&mut m, &["1 BOOT"], &[], &params, &wanted).is_empty());
+    assert_eq!(m.take_boot_read("A"), strings(&["Device.WiFi.SSID.1."]));
+    assert!(m.take_boot_read("A").is_empty(), "taken once");
+    let read = pairs(&[("Device.WiFi.SSID.1.SSID", "Home")]);
+    let b = boot_args(&m.boot_read("A", read));
+    assert_eq!(
+        b["ParameterMap"],
+        r#"{"Device.DeviceInfo.SoftwareVersion":"2.1","Device.WiFi.SSID.1.SSID":"Home"}"#
+    );
+    assert!(m.boot_read("A", Vec::new()).is_empty(), "told once");
+
+    // With a Download in the session: the later of the two lets it go,
+    // and a failed read leaves the map with what the Inform said.
+    let events = ["1 BOOT", "M Download"];
+    let keys = [("M Download", "k1")];
+    assert!(inform_booting(&mut m, &events, &keys, &params, &wanted).is_empty());
+    assert_eq!(m.take_boot_read("A").len(), 1);
+    assert_eq!(transfer(&mut m, 0, true).len(), 1, "TransferComplete! only");
+    assert!(m.session_ended("A").is_empty(), "the read still holds it");
+    let b = boot_args(&m.boot_read("A", Vec::new()));
+    assert_eq!(b["FirmwareUpdated"], "true");
+    assert_eq!(
+        b["ParameterMap"],
+        r#"{"Device.DeviceInfo.SoftwareVersion":"2.1"}"#
+    );
 }
 
 #[test]
