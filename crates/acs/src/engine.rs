@@ -9,7 +9,7 @@ use std::time::Duration;
 use cwmp::{Body, Envelope, Fault};
 
 use crate::entropy::{os_random, RandomSource};
-use crate::exchange::{ConnId, Event, ParamFault, Reply, Request, RpcOutcome};
+use crate::exchange::{AutonomousTransfer, ConnId, Event, ParamFault, Reply, Request, RpcOutcome};
 use crate::queue::Queued;
 use crate::session::{Sent, Session};
 use crate::staging::Staging;
@@ -198,14 +198,18 @@ impl<S: Store> Engine<S> {
             Body::Empty => self.dispatch(now, sid),
             Body::TransferComplete(t) => {
                 let (f, times) = (&t.fault_struct, (&*t.start_time, &*t.complete_time));
-                let ev = Event::transfer(s.device.clone(), &t.command_key, f, times, false);
+                let ev = Event::transfer(s.device.clone(), &t.command_key, f, times, None);
                 self.events.push_back(ev);
                 reply_to(Body::TransferCompleteResponse)
             }
             Body::AutonomousTransferComplete(t) => {
                 let (f, times) = (&t.fault_struct, (&*t.start_time, &*t.complete_time));
-                self.events
-                    .push_back(Event::transfer(s.device.clone(), "", f, times, true));
+                let about = AutonomousTransfer {
+                    is_download: t.is_download,
+                    transfer_url: t.transfer_url.to_string(),
+                };
+                let ev = Event::transfer(s.device.clone(), "", f, times, Some(about));
+                self.events.push_back(ev);
                 reply_to(Body::AutonomousTransferCompleteResponse)
             }
             Body::DUStateChangeComplete(_) => reply_to(Body::DUStateChangeCompleteResponse),

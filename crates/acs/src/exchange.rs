@@ -162,7 +162,7 @@ pub enum Event {
         fault_string: String,
         start_time: String,
         complete_time: String,
-        autonomous: bool,
+        autonomous: Option<AutonomousTransfer>,
     },
     /// An RPC is queued for a device with no open session.
     ConnectionRequestNeeded(DeviceKey),
@@ -196,13 +196,21 @@ pub enum Event {
     },
 }
 
+/// What an AutonomousTransferComplete says that a TransferComplete leaves
+/// to the request it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AutonomousTransfer {
+    pub is_download: bool,
+    pub transfer_url: String,
+}
+
 impl Event {
     pub(crate) fn transfer(
         device: DeviceKey,
         command_key: &str,
         fault: &cwmp::TransferFault<'_>,
         (start, complete): (&str, &str),
-        autonomous: bool,
+        autonomous: Option<AutonomousTransfer>,
     ) -> Event {
         Event::TransferComplete {
             device,

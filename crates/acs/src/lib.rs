@@ -44,7 +44,9 @@ pub use config::{EngineConfig, ProvisionConfig};
 pub use connreq::{ConnectionRequestConfig, ConnectionRequestOutcome, ConnectionRequester};
 pub use engine::Engine;
 pub use entropy::RandomSource;
-pub use exchange::{CommitTicket, ConnId, Event, ParamFault, Reply, Request, RpcId, RpcOutcome};
+pub use exchange::{
+    AutonomousTransfer, CommitTicket, ConnId, Event, ParamFault, Reply, Request, RpcId, RpcOutcome,
+};
 pub use handle::{AcsHandle, Hold, SubmitError};
 pub use staging::CommitBatch;
 pub use store::{

@@ -121,9 +121,38 @@ fn cpe_originated_rpcs_get_their_responses_and_unknown_ones_8000() {
             fault_string: String::new(),
             start_time: "2026-11-23T00:00:00Z".into(),
             complete_time: "2026-11-23T00:00:01Z".into(),
-            autonomous: false,
+            autonomous: None,
         }]
     );
+    let atc = Envelope::new(
+        CwmpVersion::V1_0,
+        Body::AutonomousTransferComplete(cwmp::AutonomousTransferComplete {
+            transfer_url: "http://logs/up".into(),
+            is_download: false,
+            fault_struct: TransferFault {
+                fault_code: 0,
+                fault_string: "".into(),
+            },
+            ..Default::default()
+        }),
+    )
+    .with_id("atc-1")
+    .to_xml();
+    let r = send(&mut e, SEC, post(1, Some(&cookie), atc.as_bytes()));
+    let answer = cwmp::parse(&r.body).unwrap();
+    assert!(matches!(
+        answer.body,
+        Body::AutonomousTransferCompleteResponse
+    ));
+    let told = events(&mut e);
+    let [crate::Event::TransferComplete { autonomous, .. }] = told.as_slice() else {
+        panic!("{told:?}")
+    };
+    let about = crate::AutonomousTransfer {
+        is_download: false,
+        transfer_url: "http://logs/up".into(),
+    };
+    assert_eq!(autonomous.as_ref(), Some(&about));
 
     let rpc = Envelope::new(CwmpVersion::V1_0, Body::GetRPCMethods)
         .with_id("g")

@@ -46,7 +46,7 @@ pub(super) struct Transfer {
     /// StartTime, CompleteTime.
     pub times: (String, String),
     /// An AutonomousTransferComplete: no Request of ours.
-    pub autonomous: bool,
+    pub autonomous: Option<acs::AutonomousTransfer>,
 }
 
 fn endpoint_id(scheme: IdScheme, d: &DeviceKey) -> Option<String> {
@@ -70,7 +70,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             .requests(&eid)
             .iter()
             .filter(|r| command_of(&r.command) == Some(Command::FirmwareDownload))
-            .find(|r| !t.autonomous && key_of(&r.command_key) == t.command_key)
+            .find(|r| t.autonomous.is_none() && key_of(&r.command_key) == t.command_key)
             .cloned();
         let done = TransferDone {
             command_key: request.as_ref().map_or(&t.command_key, |r| &r.command_key),
@@ -78,7 +78,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             fault_string: &t.fault_string,
             start_time: &t.times.0,
             complete_time: &t.times.1,
-            autonomous: t.autonomous,
+            autonomous: t.autonomous.as_ref(),
             request: request.as_ref(),
         };
         let happenings = self.memory.transfer(&eid, &done, request.is_some());
@@ -96,7 +96,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 };
                 actions = self.complete(&eid, &r.path(), outcome);
             }
-            None if !t.autonomous => {
+            None if t.autonomous.is_none() => {
                 debug!(agent = %eid, command_key = ?t.command_key, "TransferComplete for no Request")
             }
             None => {}

@@ -71,7 +71,8 @@ pub(super) struct TransferDone<'a> {
     pub fault_string: &'a str,
     pub start_time: &'a str,
     pub complete_time: &'a str,
-    pub autonomous: bool,
+    /// An AutonomousTransferComplete: what it says.
+    pub autonomous: Option<&'a acs::AutonomousTransfer>,
     /// The agent's Request it completes, when one matched.
     pub request: Option<&'a agent::local::request::Request>,
 }
@@ -247,7 +248,7 @@ impl Memory {
         let ok = t.fault_code == 0;
         match dev.pending_boot.as_mut().filter(|p| p.awaits_transfer) {
             Some(p) => {
-                let updated = (ok && !t.autonomous).to_string();
+                let updated = (ok && t.autonomous.is_none()).to_string();
                 p.args.insert("FirmwareUpdated".to_owned(), updated);
                 p.awaits_transfer = false;
                 out.extend(dev.release_boot());
@@ -368,9 +369,12 @@ fn transfer_complete(t: &TransferDone<'_>) -> Happening {
         ),
         None => Default::default(),
     };
-    // Only Downloads are sent to CPE; an autonomous transfer's direction
-    // is not reported by the ACS.
-    let transfer_type = if t.autonomous { "" } else { "Download" };
+    // The gateway sends only Downloads; an autonomous transfer says.
+    let (transfer_type, url) = match t.autonomous {
+        Some(a) if a.is_download => ("Download", a.transfer_url.clone()),
+        Some(a) => ("Upload", a.transfer_url.clone()),
+        None => ("Download", url),
+    };
     let (code, message) = if t.fault_code == 0 {
         (0, String::new())
     } else {

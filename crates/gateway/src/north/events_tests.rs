@@ -60,7 +60,7 @@ fn transfer(m: &mut Memory, fault_code: u32, firmware: bool) -> Vec<Happening> {
         fault_string: "bad image",
         start_time: "t0",
         complete_time: "t1",
-        autonomous: false,
+        autonomous: None,
         request: None,
     };
     m.transfer("A", &t, firmware)
@@ -267,7 +267,7 @@ fn transfer_complete_names_the_request_it_ends() {
         fault_string: "",
         start_time: "t0",
         complete_time: "t1",
-        autonomous: false,
+        autonomous: None,
         request: Some(&request),
     };
     let h = m.transfer("A", &t, true);
@@ -281,10 +281,15 @@ fn transfer_complete_names_the_request_it_ends() {
         ("0", "")
     );
 
-    // Autonomous: no Request, no direction known, no firmware for Boot!.
+    // Autonomous: no Request, its own direction and URL, no firmware
+    // for Boot!.
+    let upload = acs::AutonomousTransfer {
+        is_download: false,
+        transfer_url: "http://logs/up".into(),
+    };
     let t = TransferDone {
         request: None,
-        autonomous: true,
+        autonomous: Some(&upload),
         command_key: "",
         ..t
     };
@@ -292,8 +297,9 @@ fn transfer_complete_names_the_request_it_ends() {
     let p = event_args(&h[0]);
     assert_eq!(
         (p["Command"].as_str(), p["TransferType"].as_str()),
-        ("", "")
+        ("", "Upload")
     );
+    assert_eq!(p["TransferURL"], "http://logs/up");
     let i = Informed {
         events: &strings(&["1 BOOT"]),
         command_keys: &[],
