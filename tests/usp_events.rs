@@ -156,6 +156,9 @@ async fn a_refused_parameter_is_polled_and_its_changes_notified() {
         (v.param_path.as_str(), v.param_value.as_str()),
         (ssid, "Polled-5G")
     );
+    let report = gw.stop();
+    let fallbacks = report["notifications"]["polling_fallbacks"].as_u64();
+    assert_eq!(fallbacks, Some(1), "{report}");
 }
 
 /// A persistent subscription survives a kill -9 of the gateway that has

@@ -402,7 +402,9 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 self.notify_times.record(now.saturating_sub(received), n);
             }
         }
-        self.notify_times.set_stats(self.agents.notify_stats());
+        let fallbacks = self.watcher.fallbacks();
+        self.notify_times
+            .set_stats(self.agents.notify_stats(), fallbacks);
     }
 }
 

@@ -19,6 +19,9 @@ pub struct NotifyTimes(Arc<Mutex<Inner>>);
 struct Inner {
     latency: Histogram<u64>,
     stats: NotifyStats,
+    /// CPE parameters polled since start because active notification was
+    /// refused (9009).
+    polling_fallbacks: u64,
 }
 
 impl NotifyTimes {
@@ -26,6 +29,7 @@ impl NotifyTimes {
         Ok(NotifyTimes(Arc::new(Mutex::new(Inner {
             latency: Histogram::new_with_bounds(1, MAX_MICROS, 3)?,
             stats: NotifyStats::default(),
+            polling_fallbacks: 0,
         }))))
     }
 
@@ -37,8 +41,10 @@ impl NotifyTimes {
         let _ = inner.latency.record_n(micros.min(MAX_MICROS), n);
     }
 
-    pub fn set_stats(&self, stats: NotifyStats) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).stats = stats;
+    pub fn set_stats(&self, stats: NotifyStats, polling_fallbacks: u64) {
+        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        inner.stats = stats;
+        inner.polling_fallbacks = polling_fallbacks;
     }
 
     pub fn report(&self) -> serde_json::Value {
@@ -58,6 +64,7 @@ impl NotifyTimes {
             "dropped_overflow": s.dropped_overflow,
             "dropped_expired": s.dropped_expired,
             "dropped_no_link": s.dropped_no_link,
+            "polling_fallbacks": inner.polling_fallbacks,
         })
     }
 }
@@ -71,16 +78,20 @@ mod tests {
         let t = NotifyTimes::new().unwrap();
         t.record(Duration::from_micros(800), 3);
         t.record(Duration::from_millis(40), 1);
-        t.set_stats(NotifyStats {
-            sent: 4,
-            dropped_overflow: 2,
-            ..NotifyStats::default()
-        });
+        t.set_stats(
+            NotifyStats {
+                sent: 4,
+                dropped_overflow: 2,
+                ..NotifyStats::default()
+            },
+            5,
+        );
         let r = t.report();
         assert_eq!(r["from_inform"], 4);
         assert_eq!(r["inform_to_publish"]["p50_us"], 800);
         assert!(r["inform_to_publish"]["max_us"].as_u64().unwrap() >= 40_000);
         assert_eq!(r["sent"], 4);
         assert_eq!(r["dropped_overflow"], 2);
+        assert_eq!(r["polling_fallbacks"], 5);
     }
 }

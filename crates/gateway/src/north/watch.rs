@@ -90,6 +90,11 @@ pub struct Watcher {
 }
 
 impl Watcher {
+    /// Names that fell back to polling since start.
+    pub fn fallbacks(&self) -> u64 {
+        self.fallbacks
+    }
+
     /// The applied state read back at start; `false` if `key` is not one
     /// of this module's.
     pub fn restore(&mut self, key: &str, bytes: &[u8]) -> bool {
