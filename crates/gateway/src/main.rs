@@ -13,6 +13,7 @@ mod demo_cmd;
 mod device_args;
 mod http_dump;
 mod jitter;
+mod mappings_cmd;
 mod north;
 mod north_args;
 mod run_cmd;
@@ -70,6 +71,8 @@ enum Command {
     /// Act as a USP controller for one request: send it to an agent over
     /// WebSocket or MQTT 5 and print the answer as JSON.
     Usp(Box<usp_cmd::UspArgs>),
+    /// TR-098 to TR-181 mapping packs (docs/mappings.md).
+    Mappings(mappings_cmd::MappingsArgs),
 }
 
 /// Logs go to stderr, so that the JSON lines commands print on stdout
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
             finish("credentials", credentials_cmd::run(&args).map(|()| true))
         }
         Command::Sim(args) => finish("sim", sim_cmd::run(&args).map(|()| true)),
+        Command::Mappings(args) => finish("mappings", mappings_cmd::run(&args)),
         Command::Usp(args) => finish(
             "usp",
             usp_cmd::run(&args).map(|text| {
