@@ -1,6 +1,6 @@
 //! A TR-098 CPE (`InternetGatewayDevice.`) seen through its USP agent:
 //! the gateway finds its model after `Device.` faults, and a controller
-//! reads its DeviceInfo under TR-181's names.
+//! reads and writes it under TR-181's names through the core mapping pack.
 
 mod support;
 
@@ -36,21 +36,62 @@ async fn a_controller_reads_a_tr098_cpe_under_tr181_names() {
         [("Device.DeviceInfo.".into(), "ModelName".into(), model)]
     );
 
-    // Outside the mapped objects: 7026 for that path alone.
+    // Mapped by the core pack: Wi-Fi from WLANConfiguration, a TR-098
+    // name with no TR-181 home under the extension root, and a name in
+    // neither model a 7026 for that path alone.
+    let ext = format!("Device.X_{oui}_TR098.DeviceInfo.SpecVersion");
     let get = usp::msg::get(
         "g2",
-        ["Device.WiFi.SSID.1.SSID", "Device.ManagementServer.URL"],
+        [
+            "Device.WiFi.SSID.1.SSID",
+            "Device.ManagementServer.URL",
+            ext.as_str(),
+            "Device.LANDevice.",
+        ],
         0,
     );
     let answer = request(&mut ws, &get).await;
     let Some(RespType::GetResp(g)) = answer.response() else {
         panic!("{answer:?}")
     };
-    assert_eq!(g.req_path_results[0].err_code, 7026, "{g:?}");
-    assert_eq!(g.req_path_results[1].err_code, 0, "{g:?}");
+    let value = |i: usize, name: &str| {
+        assert_eq!(g.req_path_results[i].err_code, 0, "{g:?}");
+        g.req_path_results[i].resolved_path_results[0].result_params[name].clone()
+    };
+    let wlan = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.";
     assert_eq!(
-        g.req_path_results[1].resolved_path_results[0].result_params["URL"],
+        value(0, "SSID"),
+        sim.get_value(SERIAL, &format!("{wlan}SSID")).unwrap()
+    );
+    assert_eq!(
+        value(1, "URL"),
         sim.get_value(SERIAL, "InternetGatewayDevice.ManagementServer.URL")
             .unwrap()
+    );
+    assert_eq!(
+        value(2, "SpecVersion"),
+        sim.get_value(SERIAL, "InternetGatewayDevice.DeviceInfo.SpecVersion")
+            .unwrap()
+    );
+    assert_eq!(g.req_path_results[3].err_code, 7026, "{g:?}");
+
+    // A Set lands on the TR-098 parameter, enumerations translated.
+    let set = usp::msg::set(
+        "s1",
+        false,
+        vec![usp::msg::set_obj(
+            "Device.WiFi.AccessPoint.1.Security.",
+            [("ModeEnabled", "WPA-WPA2-Personal", true)],
+        )],
+    );
+    let answer = request(&mut ws, &set).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::SetResp(_))),
+        "{answer:?}"
+    );
+    assert_eq!(
+        sim.get_value(SERIAL, &format!("{wlan}BeaconType"))
+            .as_deref(),
+        Some("WPAand11i")
     );
 }

@@ -1,8 +1,9 @@
 //! The names a CPE speaks. A TR-181 CPE writes `Device.` as USP does; a
-//! TR-098 CPE roots its model at `InternetGatewayDevice.`, and only
-//! `DeviceInfo.` and `ManagementServer.` map for now, as their subtrees
-//! keep the same names in both models. Everything else of a TR-098 CPE
-//! has no USP name yet (7026) until the mapping packs land.
+//! TR-098 CPE roots its model at `InternetGatewayDevice.`. Request plans
+//! see a TR-098 CPE through its mapping pack ([`crate::mapped`]); this
+//! fixed renaming of `DeviceInfo.` and `ManagementServer.` (whose
+//! subtrees keep their names in both models) remains for the Inform's
+//! parameters and for a model discovered without a pack.
 //!
 //! Plans keep USP names throughout (their calls, the cache, the model);
 //! the dialect rewrites only at the RPC boundary: the bodies going to the

@@ -38,6 +38,7 @@ pub mod cache;
 pub mod calls;
 pub mod dialect;
 pub mod fault;
+pub mod mapped;
 pub mod model;
 pub mod operate;
 pub mod plan;

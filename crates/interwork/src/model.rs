@@ -11,12 +11,18 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use agent::dm::schema::SchemaError;
 use agent::dm::Schema;
 use agent::local::{FACTS, MODEL_URI};
 
+use cwmp::Body;
+
+use crate::calls::{body, Call};
 use crate::dialect::Root;
+use crate::mapped::Mapped;
+use crate::plan::Outcome;
 
 /// The root every TR-181 CPE reports.
 pub const ROOT: &str = "Device.";
@@ -44,6 +50,8 @@ pub struct DeviceModel {
     schema: Schema,
     fingerprint: u64,
     root: Root,
+    /// A TR-098 CPE seen through a mapping pack.
+    mapped: Option<Arc<Mapped>>,
 }
 
 /// `Device.WiFi.SSID.3.Enable` as `Device.WiFi.SSID.{i}.Enable`.
@@ -133,7 +141,38 @@ impl DeviceModel {
             schema,
             fingerprint: hasher.finish(),
             root,
+            mapped: None,
         })
+    }
+
+    /// The model of a TR-098 CPE as its mapping pack shows it.
+    pub fn mapped(m: Mapped) -> Result<DeviceModel, SchemaError> {
+        let names = m.names().iter().map(|(n, w)| (n.as_str(), *w));
+        let mut model = DeviceModel::build(names, Root::Tr098)?;
+        model.mapped = Some(Arc::new(m));
+        Ok(model)
+    }
+
+    /// The mapping, for a TR-098 CPE seen through one.
+    pub fn mapping(&self) -> Option<&Arc<Mapped>> {
+        self.mapped.as_ref()
+    }
+
+    /// The CWMP body of `call` for this CPE.
+    pub fn body(&self, call: &Call, key: &str) -> Body<'static> {
+        match &self.mapped {
+            Some(m) => m.body(call, key),
+            None => self.root.body_to_cpe(body(call, key)),
+        }
+    }
+
+    /// The CPE's answer to `call` in USP's names, and the new mapping
+    /// when the answer changed it.
+    pub fn outcome(&self, call: &Call, outcome: Outcome) -> (Outcome, Option<Mapped>) {
+        match &self.mapped {
+            Some(m) => m.outcome(call, outcome),
+            None => (self.root.outcome_from_cpe(outcome), None),
+        }
     }
 
     /// A model with nothing but the root: a CPE whose names could not be
@@ -143,6 +182,7 @@ impl DeviceModel {
             schema: Schema::parse(FACTS, MODEL_URI, &|p| p == ROOT)?,
             fingerprint: 0,
             root: Root::Tr181,
+            mapped: None,
         })
     }
 

@@ -95,6 +95,52 @@ pub struct Plan {
     started: bool,
     config: Config,
     done: Option<Answer>,
+    /// How a TR-098 CPE is mapped, and its listing while the values of
+    /// its list parameters are read.
+    tr098: Tr098,
+    listing: Option<Vec<(String, bool)>>,
+}
+
+/// The pack and extension root a TR-098 CPE's model is built with.
+#[derive(Debug, Clone)]
+pub struct Tr098 {
+    pub pack: Option<Arc<mapping::Pack>>,
+    pub ext_root: String,
+    pub instances: mapping::Instances,
+}
+
+impl Tr098 {
+    /// The pack for a CPE of this identity (the most specific shipped
+    /// pack that selects it); its unmapped names go under
+    /// `Device.X_<OUI>_TR098.`.
+    pub fn for_device(oui: &str, product_class: &str, software_version: &str) -> Tr098 {
+        let pack = library().and_then(|l| l.select(oui, product_class, software_version));
+        let oui: String = oui.chars().filter(char::is_ascii_alphanumeric).collect();
+        let ext_root = if oui.is_empty() {
+            "Device.X_TR098.".to_owned()
+        } else {
+            format!("Device.X_{oui}_TR098.")
+        };
+        Tr098 {
+            pack,
+            ext_root,
+            instances: mapping::Instances::default(),
+        }
+    }
+}
+
+impl Default for Tr098 {
+    fn default() -> Tr098 {
+        Tr098::for_device("", "", "")
+    }
+}
+
+/// The shipped packs, read once; `None` if they do not parse (a test
+/// keeps them parsing).
+fn library() -> Option<&'static mapping::Library> {
+    static LIB: std::sync::OnceLock<Option<mapping::Library>> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| mapping::Library::embedded().ok())
+        .as_ref()
 }
 
 fn internal(msg: &str) -> Answer {
@@ -136,7 +182,14 @@ impl Plan {
             started: false,
             config,
             done: None,
+            tr098: Tr098::default(),
+            listing: None,
         }
+    }
+
+    /// How to map the CPE should it turn out to speak TR-098.
+    pub fn tr098(&mut self, tr098: Tr098) {
+        self.tr098 = tr098;
     }
 
     /// The device's model, once known: the caller keeps it for the next
@@ -260,18 +313,12 @@ impl Plan {
     fn send(&mut self) -> Step {
         self.sent = std::mem::take(&mut self.queue);
         // dialect: names leave in the CPE's model.
-        let (key, root) = (&self.key, self.root());
-        Step::Send(
-            self.sent
-                .iter()
-                .map(|c| root.body_to_cpe(body(c, key)))
-                .collect(),
-        )
-    }
-
-    /// The names the CPE speaks (TR-181 until its model is known).
-    fn root(&self) -> Root {
-        self.model.as_ref().map_or(Root::Tr181, |m| m.root())
+        let key = &self.key;
+        let bodies = match &self.model {
+            Some(m) => self.sent.iter().map(|c| m.body(c, key)).collect(),
+            None => self.sent.iter().map(|c| body(c, key)).collect(),
+        };
+        Step::Send(bodies)
     }
 
     /// The outcomes of the RPCs of the last `Send`, in order.

@@ -128,10 +128,6 @@ impl WatchPlan {
         }
     }
 
-    fn root(&self) -> Root {
-        self.model.as_ref().map_or(Root::Tr181, |m| m.root())
-    }
-
     /// The next step; after a `Send`, [`WatchPlan::feed`] its outcomes.
     pub fn poll(&mut self) -> WatchStep {
         if self.sent.is_empty() && self.queue.is_empty() {
@@ -148,13 +144,8 @@ impl WatchPlan {
             return WatchStep::Done(report);
         }
         self.sent = std::mem::take(&mut self.queue);
-        let root = self.root();
-        WatchStep::Send(
-            self.sent
-                .iter()
-                .map(|c| root.body_to_cpe(body(c, "")))
-                .collect(),
-        )
+        let model = self.model.as_deref();
+        WatchStep::Send(self.sent.iter().map(|c| cpe_body(model, c)).collect())
     }
 
     /// Queues the RPCs of the next stage that has any.
@@ -261,30 +252,60 @@ impl WatchPlan {
     /// The outcomes of the last `Send`, in order.
     pub fn feed(&mut self, outcomes: Vec<Outcome>) {
         let sent = std::mem::take(&mut self.sent);
-        let root = self.root();
         let mut outcomes = outcomes.into_iter();
         for call in sent {
             let outcome = outcomes.next().unwrap_or(Outcome::Failed {
                 code: 0,
                 msg: "no outcome for an RPC".into(),
             });
-            self.take(call, root.outcome_from_cpe(outcome));
+            let outcome = cpe_outcome(self.model.as_deref(), &call, outcome);
+            self.take(call, outcome);
         }
     }
 }
 
-/// The RPCs that read the polled names, in the CPE's names.
-pub fn poll_calls(root: Root, names: &BTreeSet<String>, batch: usize) -> Vec<Body<'static>> {
+/// `call` in the CPE's names (TR-181 until its model is known).
+fn cpe_body(model: Option<&DeviceModel>, call: &Call) -> Body<'static> {
+    match model {
+        Some(m) => m.body(call, ""),
+        None => body(call, ""),
+    }
+}
+
+/// The answer to `call` in USP names. A TR-098 listing seen here also
+/// changes the mapping; the next plan's discovery takes it up.
+fn cpe_outcome(model: Option<&DeviceModel>, call: &Call, outcome: Outcome) -> Outcome {
+    match model {
+        Some(m) => m.outcome(call, outcome).0,
+        None => outcome,
+    }
+}
+
+/// The reads of the polled names: each call, and its body in the CPE's
+/// names.
+pub fn poll_calls(
+    model: Option<&DeviceModel>,
+    names: &BTreeSet<String>,
+    batch: usize,
+) -> Vec<(Call, Body<'static>)> {
     let names: Vec<String> = names.iter().cloned().collect();
     names
         .chunks(batch.max(1))
-        .map(|c| root.body_to_cpe(body(&Call::Gpv(c.to_vec()), "")))
+        .map(|c| {
+            let call = Call::Gpv(c.to_vec());
+            let b = cpe_body(model, &call);
+            (call, b)
+        })
         .collect()
 }
 
 /// The (name, value) pairs of one poll answer, in USP names.
-pub fn polled_values(root: Root, outcome: Outcome) -> Vec<(String, String)> {
-    match root.outcome_from_cpe(outcome) {
+pub fn polled_values(
+    model: Option<&DeviceModel>,
+    call: &Call,
+    outcome: Outcome,
+) -> Vec<(String, String)> {
+    match cpe_outcome(model, call, outcome) {
         Outcome::Response(Body::GetParameterValuesResponse(r)) => r
             .parameter_list
             .into_iter()

@@ -122,6 +122,7 @@ impl View {
         b.resolve_refs();
         b.extension(listing, ext_root);
         instances.retain(&b.seen);
+        b.ancestors();
         b.view.names = b.listed.into_iter().collect();
         b.view
     }
@@ -433,6 +434,28 @@ impl Builder<'_> {
             targets.dedup();
             let value = targets.join(",");
             self.view.bindings.insert(usp, Binding::Fixed(value));
+        }
+    }
+
+    /// The objects above every name, as a CPE's listing has them: a
+    /// table object (`Device.NAT.PortMapping.`) is writable when an Add
+    /// on it maps.
+    fn ancestors(&mut self) {
+        let mut more = Vec::new();
+        for name in self.listed.keys() {
+            let trimmed = name.trim_end_matches('.');
+            let mut at = 0;
+            while let Some(i) = trimmed[at..].find('.') {
+                at += i + 1;
+                let parent = &name[..at];
+                if !self.listed.contains_key(parent) {
+                    more.push(parent.to_owned());
+                }
+            }
+        }
+        for p in more {
+            let writable = self.view.add_targets.contains_key(&p);
+            self.listed.entry(p).or_insert(writable);
         }
     }
 

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use acs::{AcsHandle, Hold, RpcOutcome, SubmitError};
 use agent::dm::Answer;
 use agent::Remote;
-use interwork::dialect::Root;
 use interwork::fault::vendor;
+use interwork::plan::Tr098;
 use interwork::watch::{self, WatchPlan, WatchReport, WatchStep};
 use interwork::{DeviceModel, Outcome, Plan, Step};
 use store::DeviceKey;
@@ -187,6 +187,9 @@ impl Interworker {
             self.config.clone(),
         );
         let mut plan = plan;
+        if let Some((oui, product_class, version)) = self.product_of.get(&remote.agent) {
+            plan.tr098(Tr098::for_device(oui, product_class, version));
+        }
         plan.remember(self.fresh.fresh(&remote.agent, Instant::now()));
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
         let rules = self.fresh.rules().clone();
@@ -222,15 +225,20 @@ impl Interworker {
                     WatchResult::Plan(drive_watch(plan, &acs, &device, deadline).await)
                 }
                 WatchJob::Poll(names) => {
-                    let root = model.as_ref().map_or(Root::Tr181, |m| m.root());
+                    let model = model.as_deref();
                     let _hold = acs.hold(device.clone());
-                    let submits = watch::poll_calls(root, &names, config.batch)
+                    let (calls, rpcs): (Vec<_>, Vec<_>) =
+                        watch::poll_calls(model, &names, config.batch)
+                            .into_iter()
+                            .unzip();
+                    let submits = rpcs
                         .into_iter()
                         .map(|rpc| acs.submit(device.clone(), rpc, deadline));
                     let results = futures_util::future::join_all(submits).await;
-                    let values = results
-                        .into_iter()
-                        .flat_map(|r| watch::polled_values(root, outcome(r)))
+                    let values = calls
+                        .iter()
+                        .zip(results)
+                        .flat_map(|(c, r)| watch::polled_values(model, c, outcome(r)))
                         .collect();
                     WatchResult::Poll(values)
                 }
@@ -243,6 +251,12 @@ impl Interworker {
     /// reported the same names and with every device of the same product
     /// and firmware.
     pub fn learned(&mut self, agent: &str, model: Arc<DeviceModel>) {
+        // A mapped TR-098 model holds the device's own instances and list
+        // values: it is that device's alone.
+        if model.mapping().is_some() {
+            self.by_device.insert(agent.to_owned(), model);
+            return;
+        }
         let shared = match self.by_fingerprint.get(&model.fingerprint()) {
             Some(m) => m.clone(),
             None if self.by_fingerprint.len() < MAX_MODELS => {

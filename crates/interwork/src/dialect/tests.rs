@@ -66,6 +66,8 @@ fn a_tr098_cpe_is_found_after_the_tr181_listing_faults() {
         [
             "Device.",
             "InternetGatewayDevice.",
+            // The lists the pack makes tables of, then the read itself.
+            "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.DNSServers,InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANPPPConnection.1.DNSServers",
             "InternetGatewayDevice.DeviceInfo.ModelName"
         ]
     );

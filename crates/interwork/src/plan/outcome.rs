@@ -13,6 +13,7 @@ use super::{error, internal, Outcome, Plan};
 use crate::calls::Call;
 use crate::dialect::{self, Root};
 use crate::fault;
+use crate::mapped::Mapped;
 use crate::model::DeviceModel;
 use crate::operate;
 use crate::write;
@@ -25,10 +26,27 @@ impl Plan {
                 fault::message(code, string),
             )
         };
+        if let Some(listing) = self.listing.take() {
+            return self.lists_read(listing, outcome);
+        }
         // dialect: names come back in USP's model before the cache.
-        let outcome = self.root().outcome_from_cpe(outcome);
+        let (outcome, remapped) = match &self.model {
+            Some(m) => m.outcome(&call, outcome),
+            None => (outcome, None),
+        };
         match (call, outcome) {
             (_, Outcome::Failed { code, msg }) => self.done = Some(error(code, msg)),
+            (
+                Call::Discover(Root::Tr098),
+                Outcome::Response(Body::GetParameterNamesResponse(r)),
+            ) if self.tr098.pack.is_some() => {
+                let listing = r
+                    .parameter_list
+                    .iter()
+                    .map(|p| (p.name.to_string(), p.writable))
+                    .collect();
+                self.discovered_tr098(listing);
+            }
             (Call::Discover(root), Outcome::Response(Body::GetParameterNamesResponse(r))) => {
                 let names = r.parameter_list.iter().map(|p| (&*p.name, p.writable));
                 self.set_model(dialect::discovered(root, names));
@@ -149,6 +167,53 @@ impl Plan {
                 )))
             }
         }
+        if let Some(m) = remapped {
+            self.set_model(DeviceModel::mapped(m));
+        }
+    }
+
+    /// A TR-098 CPE's listing: its model, once the list parameters the
+    /// pack makes tables of are read.
+    fn discovered_tr098(&mut self, listing: Vec<(String, bool)>) {
+        let Some(pack) = self.tr098.pack.clone() else {
+            return;
+        };
+        let lists = mapping::list_parameters(&pack, &listing);
+        if lists.is_empty() {
+            return self.lists_read(
+                listing,
+                Outcome::Failed {
+                    code: 0,
+                    msg: String::new(),
+                },
+            );
+        }
+        self.listing = Some(listing);
+        self.queue.push(Call::Gpv(lists));
+    }
+
+    fn lists_read(&mut self, listing: Vec<(String, bool)>, outcome: Outcome) {
+        let Some(pack) = self.tr098.pack.clone() else {
+            return;
+        };
+        // A list the CPE would not read makes no instances.
+        let lists = match outcome {
+            Outcome::Response(Body::GetParameterValuesResponse(r)) => r
+                .parameter_list
+                .into_iter()
+                .map(|p| (p.name.into_owned(), p.value.text.into_owned()))
+                .collect(),
+            _ => Default::default(),
+        };
+        let tr = &self.tr098;
+        let m = Mapped::new(
+            pack,
+            tr.ext_root.clone(),
+            listing,
+            lists,
+            tr.instances.clone(),
+        );
+        self.set_model(DeviceModel::mapped(m));
     }
 
     fn set_model(&mut self, model: Result<DeviceModel, agent::dm::schema::SchemaError>) {

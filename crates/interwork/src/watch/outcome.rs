@@ -17,10 +17,30 @@ impl WatchPlan {
         match (call, outcome) {
             (Call::Discover(root), Outcome::Response(Body::GetParameterNamesResponse(r))) => {
                 let names = r.parameter_list.iter().map(|p| (&*p.name, p.writable));
-                match dialect::discovered(root, names) {
+                let tr098 = crate::plan::Tr098::default();
+                // A TR-098 model is the request plans' to make (with the
+                // device's pack and lists): this one serves this plan.
+                let report = root == Root::Tr181;
+                let model = match (root, tr098.pack) {
+                    // Mapped without its list tables: the next request's
+                    // plan reads those.
+                    (Root::Tr098, Some(pack)) => {
+                        let listing = names.map(|(n, w)| (n.to_owned(), w)).collect();
+                        let m = crate::mapped::Mapped::new(
+                            pack,
+                            tr098.ext_root,
+                            listing,
+                            Default::default(),
+                            tr098.instances,
+                        );
+                        crate::model::DeviceModel::mapped(m)
+                    }
+                    _ => dialect::discovered(root, names),
+                };
+                match model {
                     Ok(m) => {
                         self.model = Some(Arc::new(m));
-                        self.learned = true;
+                        self.learned = report;
                     }
                     Err(e) => self.report.errors.push(format!("data model facts: {e:?}")),
                 }

@@ -1,0 +1,397 @@
+//! A TR-098 CPE through a mapping pack (`crates/mapping`): plans keep
+//! TR-181 names and calls; this turns each call into the CWMP call the
+//! CPE understands and each answer back into TR-181 terms. A listing, an
+//! AddObject or a DeleteObject changes what the CPE has, so its answer
+//! also gives a new [`Mapped`] that the plan makes its model.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use cwmp::{
+    AddObjectResponse, Body, GetParameterAttributesResponse, GetParameterNamesResponse,
+    GetParameterValuesResponse, ParameterAttribute, ParameterInfo, ParameterValue, Value,
+    ValueType,
+};
+use mapping::{Binding, Instances, Pack, View};
+
+use crate::calls::{body, Call};
+use crate::plan::Outcome;
+
+/// Read when a call needs no TR-098 value at all (every name it asks is
+/// the gateway's): a call still needs a body, and every TR-098 CPE
+/// informs this one.
+const ALWAYS: &str = "InternetGatewayDevice.DeviceInfo.SoftwareVersion";
+/// Names a CPE's listing may hold (the discovery listing's own bound).
+const MAX_LISTING: usize = 100_000;
+
+/// One CPE's mapped model: its TR-098 listing, the pack, and the view.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    pack: Arc<Pack>,
+    ext_root: String,
+    listing: Vec<(String, bool)>,
+    lists: HashMap<String, String>,
+    instances: Instances,
+    view: View,
+}
+
+impl Mapped {
+    pub fn new(
+        pack: Arc<Pack>,
+        ext_root: String,
+        mut listing: Vec<(String, bool)>,
+        lists: HashMap<String, String>,
+        mut instances: Instances,
+    ) -> Mapped {
+        listing.truncate(MAX_LISTING);
+        let view = View::build(&pack, &listing, &lists, &mut instances, &ext_root);
+        Mapped {
+            pack,
+            ext_root,
+            listing,
+            lists,
+            instances,
+            view,
+        }
+    }
+
+    /// The TR-181 names and writability the model is built from.
+    pub fn names(&self) -> &[(String, bool)] {
+        &self.view.names
+    }
+
+    /// The instance numbers handed out, for the caller to keep.
+    pub fn instances(&self) -> &Instances {
+        &self.instances
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    fn rebuilt(&self, listing: Vec<(String, bool)>) -> Mapped {
+        Mapped::new(
+            self.pack.clone(),
+            self.ext_root.clone(),
+            listing,
+            self.lists.clone(),
+            self.instances.clone(),
+        )
+    }
+
+    /// The TR-181 parameters a read of `names` covers: partial paths
+    /// stand for every parameter under them.
+    fn expand(&self, names: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for n in names {
+            if n.ends_with('.') {
+                out.extend(
+                    self.view
+                        .names
+                        .iter()
+                        .filter(|(m, _)| !m.ends_with('.') && m.starts_with(n.as_str()))
+                        .map(|(m, _)| m.clone()),
+                );
+            } else {
+                out.push(n.clone());
+            }
+        }
+        out
+    }
+
+    fn cwmp_name(&self, usp: &str) -> Option<&str> {
+        match self.view.binding(usp)? {
+            Binding::Cwmp { name, .. } => Some(name),
+            Binding::Item { list, .. } => Some(list),
+            Binding::Fixed(_) => None,
+        }
+    }
+
+    /// The TR-098 object whose listing covers the TR-181 `path`: the
+    /// common ancestor of what its names are made of.
+    fn cover(&self, path: &str) -> String {
+        let mut sources = self
+            .view
+            .names
+            .iter()
+            .filter(|(n, _)| n.starts_with(path))
+            .filter_map(|(n, _)| self.view.source_of(n).or_else(|| self.cwmp_name(n)));
+        let Some(first) = sources.next() else {
+            return mapping::CWMP_ROOT.to_owned();
+        };
+        let mut common = first.to_owned();
+        for s in sources {
+            while !s.starts_with(common.as_str()) {
+                let cut = common.trim_end_matches('.').rfind('.').map_or(0, |i| i + 1);
+                common.truncate(cut);
+            }
+        }
+        // A parameter alone: its object.
+        if !common.ends_with('.') {
+            let cut = common.rfind('.').map_or(0, |i| i + 1);
+            common.truncate(cut);
+        }
+        if common.len() < mapping::CWMP_ROOT.len() {
+            return mapping::CWMP_ROOT.to_owned();
+        }
+        common
+    }
+
+    /// The call as the CPE must get it.
+    pub fn to_cpe(&self, call: &Call) -> Call {
+        let names = |list: &[String]| -> Vec<String> {
+            let mut seen = BTreeSet::new();
+            list.iter()
+                .filter_map(|n| self.cwmp_name(n))
+                .filter(|n| seen.insert(n.to_string()))
+                .map(str::to_owned)
+                .collect()
+        };
+        let write = |list: &[(String, ValueType, String)]| {
+            list.iter()
+                .map(
+                    |(n, ty, v)| match (self.cwmp_name(n), self.view.value_to_cpe(n, v)) {
+                        (Some(c), Ok(v)) => (c.to_owned(), *ty, v),
+                        // Untranslatable: the CPE refuses the TR-181 name,
+                        // and the refusal comes back on it.
+                        _ => (n.clone(), *ty, v.clone()),
+                    },
+                )
+                .collect()
+        };
+        match call {
+            Call::Gpv(list) => {
+                let mut out = names(&self.expand(list));
+                if out.is_empty() {
+                    out.push(ALWAYS.to_owned());
+                }
+                Call::Gpv(out)
+            }
+            Call::Gpn { path, .. } => Call::Gpn {
+                path: self.cover(path),
+                next_level: false,
+            },
+            Call::Spv(list) => Call::Spv(write(list)),
+            Call::Diagnose(list) => Call::Diagnose(write(list)),
+            Call::Add { table, ordinal } => Call::Add {
+                table: self
+                    .view
+                    .add_target(table)
+                    .map_or_else(|| table.clone(), str::to_owned),
+                ordinal: *ordinal,
+            },
+            Call::Delete(path) => Call::Delete(
+                self.view
+                    .source_of(path)
+                    .map_or_else(|| path.clone(), str::to_owned),
+            ),
+            Call::Spa(list) => Call::Spa(
+                list.iter()
+                    .filter_map(|(n, v)| Some((self.cwmp_name(n)?.to_owned(), *v)))
+                    .collect(),
+            ),
+            Call::Gpa(list) => Call::Gpa(names(list)),
+            other => other.clone(),
+        }
+    }
+
+    pub fn body(&self, call: &Call, key: &str) -> Body<'static> {
+        body(&self.to_cpe(call), key)
+    }
+
+    /// The CPE's answer to `call` in TR-181 terms, and the new mapping
+    /// when it changed what the CPE has.
+    pub fn outcome(&self, call: &Call, outcome: Outcome) -> (Outcome, Option<Mapped>) {
+        let Outcome::Response(resp) = outcome else {
+            return (self.fault(call, outcome), None);
+        };
+        match (call, resp) {
+            (Call::Gpv(names), Body::GetParameterValuesResponse(r)) => {
+                (self.values(&self.expand(names), r), None)
+            }
+            (Call::Gpn { path, next_level }, Body::GetParameterNamesResponse(r)) => {
+                let cover = self.cover(path);
+                let mut listing: Vec<(String, bool)> = self
+                    .listing
+                    .iter()
+                    .filter(|(n, _)| !n.starts_with(cover.as_str()))
+                    .cloned()
+                    .collect();
+                listing.extend(
+                    r.parameter_list
+                        .iter()
+                        .map(|p| (p.name.to_string(), p.writable)),
+                );
+                let next = self.rebuilt(listing);
+                let answer = next.listing_under(path, *next_level);
+                (answer, Some(next))
+            }
+            (Call::Add { table, .. }, Body::AddObjectResponse(r)) => self.added(table, r),
+            (Call::Delete(path), b @ Body::DeleteObjectResponse(_)) => {
+                let next = self.view.source_of(path).map(|source| {
+                    let listing = self
+                        .listing
+                        .iter()
+                        .filter(|(n, _)| !n.starts_with(source))
+                        .cloned()
+                        .collect();
+                    self.rebuilt(listing)
+                });
+                (Outcome::Response(b), next)
+            }
+            (Call::Gpa(names), Body::GetParameterAttributesResponse(r)) => {
+                let list = names
+                    .iter()
+                    .filter_map(|n| {
+                        let c = self.cwmp_name(n)?;
+                        let a = r.parameter_list.iter().find(|a| a.name == c)?;
+                        Some(ParameterAttribute {
+                            name: n.clone().into(),
+                            notification: a.notification,
+                            access_list: a.access_list.clone(),
+                        })
+                    })
+                    .collect();
+                let body = GetParameterAttributesResponse {
+                    parameter_list: list,
+                };
+                (
+                    Outcome::Response(Body::GetParameterAttributesResponse(body)),
+                    None,
+                )
+            }
+            (_, b) => (Outcome::Response(b), None),
+        }
+    }
+
+    fn values(&self, names: &[String], r: GetParameterValuesResponse<'static>) -> Outcome {
+        let got: HashMap<&str, &Value<'_>> = r
+            .parameter_list
+            .iter()
+            .map(|p| (&*p.name, &p.value))
+            .collect();
+        let mut list = Vec::new();
+        for n in names {
+            let v = match self.view.binding(n) {
+                Some(Binding::Cwmp { name, .. }) => got
+                    .get(name.as_str())
+                    .map(|v| Value::new(v.ty, self.view.value_from_cpe(n, &v.text))),
+                Some(Binding::Fixed(v)) => Some(Value::new(ValueType::String, v.clone())),
+                Some(Binding::Item { list, item }) => got
+                    .get(list.as_str())
+                    .filter(|v| v.text.split(',').any(|i| i.trim() == item))
+                    .map(|_| Value::new(ValueType::String, item.clone())),
+                None => None,
+            };
+            if let Some(v) = v {
+                list.push(ParameterValue::new(n.clone(), v));
+            }
+        }
+        Outcome::Response(Body::GetParameterValuesResponse(
+            GetParameterValuesResponse {
+                parameter_list: list,
+            },
+        ))
+    }
+
+    /// A GetParameterNames answer for TR-181 `path`, from the view.
+    fn listing_under(&self, path: &str, next_level: bool) -> Outcome {
+        let list = self
+            .view
+            .names
+            .iter()
+            .filter(|(n, _)| n.starts_with(path))
+            .filter(|(n, _)| {
+                let rest = &n[path.len()..];
+                !next_level || rest.trim_end_matches('.').split('.').count() <= 1
+            })
+            .map(|(n, w)| ParameterInfo {
+                name: n.clone().into(),
+                writable: *w,
+            })
+            .collect();
+        Outcome::Response(Body::GetParameterNamesResponse(GetParameterNamesResponse {
+            parameter_list: list,
+        }))
+    }
+
+    /// An AddObject answered: the new TR-098 instance joins the listing
+    /// with the parameters the pack maps from it, and the plan hears the
+    /// TR-181 instance number.
+    fn added(&self, table: &str, r: AddObjectResponse) -> (Outcome, Option<Mapped>) {
+        let Some(target) = self.view.add_target(table) else {
+            return (Outcome::Response(Body::AddObjectResponse(r)), None);
+        };
+        let source = format!("{target}{}.", r.instance_number);
+        let mut listing = self.listing.clone();
+        listing.push((source.clone(), true));
+        for rule in &self.pack.rules {
+            if !mapping::template::matches(&rule.cwmp, &source) {
+                continue;
+            }
+            for p in &rule.params {
+                if let mapping::Source::Cwmp(names) = &p.source {
+                    if let Some(first) = names.first() {
+                        listing.push((format!("{source}{first}"), true));
+                    }
+                }
+            }
+        }
+        listing.sort();
+        listing.dedup();
+        let next = self.rebuilt(listing);
+        let number = next
+            .view
+            .names
+            .iter()
+            .filter(|(n, _)| n.ends_with('.') && next.view.source_of(n) == Some(source.as_str()))
+            .filter_map(|(n, _)| n.strip_prefix(table))
+            .find_map(|rest| rest.trim_end_matches('.').parse::<u32>().ok());
+        let answer = AddObjectResponse {
+            instance_number: number.unwrap_or(r.instance_number),
+            status: r.status,
+        };
+        (
+            Outcome::Response(Body::AddObjectResponse(answer)),
+            Some(next),
+        )
+    }
+
+    /// A fault names the CPE's parameters: give them their TR-181 names
+    /// as the call wrote them.
+    fn fault(&self, call: &Call, outcome: Outcome) -> Outcome {
+        let Outcome::Fault {
+            code,
+            string,
+            mut params,
+        } = outcome
+        else {
+            return outcome;
+        };
+        let written: Vec<&String> = match call {
+            Call::Spv(l) | Call::Diagnose(l) => l.iter().map(|(n, _, _)| n).collect(),
+            _ => Vec::new(),
+        };
+        for p in &mut params {
+            if let Some(usp) = written
+                .iter()
+                .find(|n| self.cwmp_name(n) == Some(p.name.as_str()))
+            {
+                p.name = (*usp).clone();
+            } else if written.contains(&&p.name) && self.view.binding(&p.name).is_some() {
+                // Sent under its TR-181 name: its value has no TR-098 form.
+                p.code = 9007;
+                p.string = "the value cannot be expressed in the CPE's TR-098 model".into();
+            }
+        }
+        Outcome::Fault {
+            code,
+            string,
+            params,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "mapped_tests.rs"]
+pub(crate) mod tests;
