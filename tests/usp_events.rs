@@ -291,3 +291,40 @@ async fn a_download_ends_in_operation_complete_and_transfer_complete() {
     assert_ne!(arg("FaultCode"), "0");
     assert!(!arg("FaultString").is_empty(), "{tc:?}");
 }
+
+/// A TR-098 CPE: the subscription names the TR-181 path its mapping pack
+/// gives WLANConfiguration.1.SSID; active notification is set on that
+/// TR-098 parameter, and the CPE's "4 VALUE CHANGE" comes back as a
+/// ValueChange of the TR-181 path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tr098_change_is_told_under_its_tr181_name() {
+    let Some(broker) = broker() else { return };
+    let (_gw, sim, mut ctrl) = setup_with(&broker, &[], &["--model", "tr098"]).await;
+    let ssid = "Device.WiFi.SSID.1.SSID";
+    ctrl.subscribe("vc98", "ValueChange", ssid).await;
+    let wlan = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID";
+    // Until the gateway has set the attribute a change goes untold: change
+    // it again until one is.
+    let started = std::time::Instant::now();
+    for attempt in 0.. {
+        assert!(started.elapsed() < WAIT, "no ValueChange in time");
+        let value = format!("Changed-98-{attempt}");
+        let r = sim.set_value(SERIAL, wlan, &value);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let told = ctrl
+            .within(std::time::Duration::from_secs(2), |m| match m.request() {
+                Some(usp::proto::usp::request::ReqType::Notify(n))
+                    if n.subscription_id == "vc98" =>
+                {
+                    n.notification.clone()
+                }
+                _ => None,
+            })
+            .await;
+        if let Some(Notification::ValueChange(v)) = told {
+            assert_eq!(v.param_path, ssid);
+            assert!(v.param_value.starts_with("Changed-98-"), "{v:?}");
+            break;
+        }
+    }
+}

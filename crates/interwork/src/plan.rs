@@ -129,6 +129,47 @@ impl Tr098 {
     }
 }
 
+impl Tr098 {
+    /// The TR-098 list parameters to read before [`Tr098::model`].
+    pub fn lists(&self, listing: &[(String, bool)]) -> Vec<String> {
+        self.pack
+            .as_ref()
+            .map(|p| mapping::list_parameters(p, listing))
+            .unwrap_or_default()
+    }
+
+    /// The mapped model of a CPE with this listing and these list
+    /// values; `None` without a pack.
+    pub fn model(
+        &self,
+        listing: Vec<(String, bool)>,
+        lists: std::collections::HashMap<String, String>,
+    ) -> Option<Result<DeviceModel, agent::dm::schema::SchemaError>> {
+        let pack = self.pack.clone()?;
+        let m = crate::mapped::Mapped::new(
+            pack,
+            self.ext_root.clone(),
+            listing,
+            lists,
+            self.instances.clone(),
+        );
+        Some(DeviceModel::mapped(m))
+    }
+}
+
+/// The values of a GetParameterValues answer by name (none for a fault:
+/// a list the CPE would not read makes no instances).
+pub(crate) fn list_values(outcome: Outcome) -> std::collections::HashMap<String, String> {
+    match outcome {
+        Outcome::Response(Body::GetParameterValuesResponse(r)) => r
+            .parameter_list
+            .into_iter()
+            .map(|p| (p.name.into_owned(), p.value.text.into_owned()))
+            .collect(),
+        _ => Default::default(),
+    }
+}
+
 impl Default for Tr098 {
     fn default() -> Tr098 {
         Tr098::for_device("", "", "")

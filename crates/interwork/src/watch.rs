@@ -94,6 +94,10 @@ pub struct WatchPlan {
     rounds: u32,
     config: Config,
     report: WatchReport,
+    /// How a TR-098 CPE is mapped, and its listing while its list
+    /// parameters are read.
+    tr098: crate::plan::Tr098,
+    listing: Option<Vec<(String, bool)>>,
 }
 
 impl WatchPlan {
@@ -121,11 +125,18 @@ impl WatchPlan {
             restoring: BTreeSet::new(),
             rounds: 0,
             config,
+            tr098: crate::plan::Tr098::default(),
+            listing: None,
             report: WatchReport {
                 applied,
                 ..WatchReport::default()
             },
         }
+    }
+
+    /// How to map the CPE should it turn out to speak TR-098.
+    pub fn tr098(&mut self, tr098: crate::plan::Tr098) {
+        self.tr098 = tr098;
     }
 
     /// The next step; after a `Send`, [`WatchPlan::feed`] its outcomes.

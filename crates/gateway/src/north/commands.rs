@@ -179,7 +179,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             params: &params,
             replay,
         };
-        let mut actions = self.on_informed(&eid, &inform);
+        let mapped = cpe.model(&eid).filter(|m| m.mapping().is_some());
+        let mut actions = self.on_informed(&eid, &inform, mapped.as_deref());
         actions.extend(self.read_boot_parameters(&eid, &device, cpe));
         let notifies = actions
             .iter()
@@ -201,10 +202,31 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     }
 
     /// An Inform's Happenings, told to the agent.
-    pub(super) fn on_informed(&mut self, eid: &str, inform: &events::Informed<'_>) -> Vec<Action> {
+    /// A TR-098 CPE's parameters are told in the TR-181 names its
+    /// mapping gives them (`mapped`), once a request has built it.
+    pub(super) fn on_informed(
+        &mut self,
+        eid: &str,
+        inform: &events::Informed<'_>,
+        mapped: Option<&interwork::DeviceModel>,
+    ) -> Vec<Action> {
         let boot_parameters = self.agents.boot_parameters(eid);
-        let root = events::root_of(inform.params);
-        let happenings = self.memory.informed(eid, inform, root, &boot_parameters);
+        let happenings = match mapped.and_then(|m| m.mapping()) {
+            Some(m) => {
+                let params = events::mapped_params(m.view(), inform.params);
+                let translated = events::Informed {
+                    params: &params,
+                    ..*inform
+                };
+                let root = interwork::dialect::Root::Tr181;
+                self.memory
+                    .informed(eid, &translated, root, &boot_parameters)
+            }
+            None => {
+                let root = events::root_of(inform.params);
+                self.memory.informed(eid, inform, root, &boot_parameters)
+            }
+        };
         self.tell(eid, happenings)
     }
 

@@ -167,6 +167,20 @@ impl Interworker {
         }
     }
 
+    /// How a TR-098 CPE behind `agent` is mapped: its pack, by the
+    /// identity of its last Inform.
+    fn tr098_of(&self, agent: &str) -> Tr098 {
+        match self.product_of.get(agent) {
+            Some((oui, product_class, version)) => Tr098::for_device(oui, product_class, version),
+            None => Tr098::default(),
+        }
+    }
+
+    /// The device's model, when known.
+    pub fn model(&self, agent: &str) -> Option<Arc<DeviceModel>> {
+        self.model_of(agent)
+    }
+
     fn model_of(&self, agent: &str) -> Option<Arc<DeviceModel>> {
         self.by_device.get(agent).cloned().or_else(|| {
             let product = self.product_of.get(agent)?;
@@ -187,9 +201,7 @@ impl Interworker {
             self.config.clone(),
         );
         let mut plan = plan;
-        if let Some((oui, product_class, version)) = self.product_of.get(&remote.agent) {
-            plan.tr098(Tr098::for_device(oui, product_class, version));
-        }
+        plan.tr098(self.tr098_of(&remote.agent));
         plan.remember(self.fresh.fresh(&remote.agent, Instant::now()));
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
         let rules = self.fresh.rules().clone();
@@ -215,13 +227,15 @@ impl Interworker {
 
     fn spawn_watch(&mut self, agent: String, job: WatchJob, device: DeviceKey) {
         let model = self.model_of(&agent);
+        let tr098 = self.tr098_of(&agent);
         let (acs, done, deadline) = (self.acs.clone(), self.watch_done.clone(), self.deadline);
         let config = self.config.clone();
         self.running += 1;
         tokio::spawn(async move {
             let result = match job {
                 WatchJob::Plan { wanted, applied } => {
-                    let plan = WatchPlan::new(model, wanted, applied, config);
+                    let mut plan = WatchPlan::new(model, wanted, applied, config);
+                    plan.tr098(tr098);
                     WatchResult::Plan(drive_watch(plan, &acs, &device, deadline).await)
                 }
                 WatchJob::Poll(names) => {

@@ -313,6 +313,22 @@ impl Device {
     }
 }
 
+/// A TR-098 Inform's parameters under the TR-181 names its mapping gives
+/// them (one TR-098 parameter may feed several), values transformed.
+pub(super) fn mapped_params(
+    view: &mapping::View,
+    params: &[(String, String)],
+) -> Vec<(String, String)> {
+    params
+        .iter()
+        .flat_map(|(n, v)| {
+            view.from_cpe(n)
+                .iter()
+                .map(move |usp| (usp.clone(), view.value_from_cpe(usp, v)))
+        })
+        .collect()
+}
+
 /// The dialect a CPE writes, told by its Inform's names.
 pub(super) fn root_of(params: &[(String, String)]) -> Root {
     let tr098 = params

@@ -13,7 +13,6 @@ use super::{error, internal, Outcome, Plan};
 use crate::calls::Call;
 use crate::dialect::{self, Root};
 use crate::fault;
-use crate::mapped::Mapped;
 use crate::model::DeviceModel;
 use crate::operate;
 use crate::write;
@@ -175,45 +174,22 @@ impl Plan {
     /// A TR-098 CPE's listing: its model, once the list parameters the
     /// pack makes tables of are read.
     fn discovered_tr098(&mut self, listing: Vec<(String, bool)>) {
-        let Some(pack) = self.tr098.pack.clone() else {
-            return;
-        };
-        let lists = mapping::list_parameters(&pack, &listing);
+        let lists = self.tr098.lists(&listing);
         if lists.is_empty() {
-            return self.lists_read(
-                listing,
-                Outcome::Failed {
-                    code: 0,
-                    msg: String::new(),
-                },
-            );
+            let none = Outcome::Failed {
+                code: 0,
+                msg: String::new(),
+            };
+            return self.lists_read(listing, none);
         }
         self.listing = Some(listing);
         self.queue.push(Call::Gpv(lists));
     }
 
     fn lists_read(&mut self, listing: Vec<(String, bool)>, outcome: Outcome) {
-        let Some(pack) = self.tr098.pack.clone() else {
-            return;
-        };
-        // A list the CPE would not read makes no instances.
-        let lists = match outcome {
-            Outcome::Response(Body::GetParameterValuesResponse(r)) => r
-                .parameter_list
-                .into_iter()
-                .map(|p| (p.name.into_owned(), p.value.text.into_owned()))
-                .collect(),
-            _ => Default::default(),
-        };
-        let tr = &self.tr098;
-        let m = Mapped::new(
-            pack,
-            tr.ext_root.clone(),
-            listing,
-            lists,
-            tr.instances.clone(),
-        );
-        self.set_model(DeviceModel::mapped(m));
+        if let Some(model) = self.tr098.model(listing, super::list_values(outcome)) {
+            self.set_model(model);
+        }
     }
 
     fn set_model(&mut self, model: Result<DeviceModel, agent::dm::schema::SchemaError>) {

@@ -14,36 +14,36 @@ use crate::plan::Outcome;
 
 impl WatchPlan {
     pub(super) fn take(&mut self, call: Call, outcome: Outcome) {
+        if let Some(listing) = self.listing.take() {
+            let lists = crate::plan::list_values(outcome);
+            if let Some(model) = self.tr098.model(listing, lists) {
+                self.use_model(model, true);
+            }
+            return;
+        }
         match (call, outcome) {
+            (
+                Call::Discover(Root::Tr098),
+                Outcome::Response(Body::GetParameterNamesResponse(r)),
+            ) if self.tr098.pack.is_some() => {
+                let listing: Vec<(String, bool)> = r
+                    .parameter_list
+                    .iter()
+                    .map(|p| (p.name.to_string(), p.writable))
+                    .collect();
+                let lists = self.tr098.lists(&listing);
+                if lists.is_empty() {
+                    if let Some(model) = self.tr098.model(listing, Default::default()) {
+                        self.use_model(model, true);
+                    }
+                } else {
+                    self.listing = Some(listing);
+                    self.queue.push(Call::Gpv(lists));
+                }
+            }
             (Call::Discover(root), Outcome::Response(Body::GetParameterNamesResponse(r))) => {
                 let names = r.parameter_list.iter().map(|p| (&*p.name, p.writable));
-                let tr098 = crate::plan::Tr098::default();
-                // A TR-098 model is the request plans' to make (with the
-                // device's pack and lists): this one serves this plan.
-                let report = root == Root::Tr181;
-                let model = match (root, tr098.pack) {
-                    // Mapped without its list tables: the next request's
-                    // plan reads those.
-                    (Root::Tr098, Some(pack)) => {
-                        let listing = names.map(|(n, w)| (n.to_owned(), w)).collect();
-                        let m = crate::mapped::Mapped::new(
-                            pack,
-                            tr098.ext_root,
-                            listing,
-                            Default::default(),
-                            tr098.instances,
-                        );
-                        crate::model::DeviceModel::mapped(m)
-                    }
-                    _ => dialect::discovered(root, names),
-                };
-                match model {
-                    Ok(m) => {
-                        self.model = Some(Arc::new(m));
-                        self.learned = report;
-                    }
-                    Err(e) => self.report.errors.push(format!("data model facts: {e:?}")),
-                }
+                self.use_model(dialect::discovered(root, names), true);
             }
             (Call::Discover(Root::Tr181), Outcome::Fault { code: 9005, .. }) => {
                 self.queue.push(Call::Discover(Root::Tr098))
@@ -177,6 +177,22 @@ impl WatchPlan {
             self.report
                 .errors
                 .push(format!("{name}: fault {code} {string}"));
+        }
+    }
+}
+
+impl WatchPlan {
+    fn use_model(
+        &mut self,
+        model: Result<crate::model::DeviceModel, agent::dm::schema::SchemaError>,
+        learned: bool,
+    ) {
+        match model {
+            Ok(m) => {
+                self.model = Some(Arc::new(m));
+                self.learned = learned;
+            }
+            Err(e) => self.report.errors.push(format!("data model facts: {e:?}")),
         }
     }
 }

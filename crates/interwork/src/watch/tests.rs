@@ -297,8 +297,8 @@ fn tr098_cpe_get_their_own_names_and_an_unknown_model_is_discovered() {
         Config::default(),
     );
     let (report, rounds) = run_with(plan, &mut cpe, &[]);
-    // Not kept: request plans build a TR-098 CPE's model with its pack.
-    assert!(report.model.is_none());
+    let mapped = report.model.as_ref().and_then(|m| m.mapping());
+    assert!(mapped.is_some(), "the mapped model is kept");
     assert!(report.applied.active.contains_key(name), "{report:?}");
     assert_eq!(
         cpe.notification("InternetGatewayDevice.DeviceInfo.ProvisioningCode"),
@@ -312,8 +312,7 @@ fn tr098_cpe_get_their_own_names_and_an_unknown_model_is_discovered() {
         "InternetGatewayDevice.DeviceInfo.ProvisioningCode"
     );
     // Polling reads them under the CPE's names too.
-    let model = crate::mapped::tests::discovered(&mut cpe);
-    let model = Some(&*model);
+    let model = report.model.as_deref();
     let calls = poll_calls(model, &[name.to_string()].into(), 32);
     let Body::GetParameterValues(g) = &calls[0].1 else {
         panic!()
