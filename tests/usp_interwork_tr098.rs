@@ -95,3 +95,49 @@ async fn a_controller_reads_a_tr098_cpe_under_tr181_names() {
         Some("WPAand11i")
     );
 }
+
+/// The TR-181 instance numbers a TR-098 CPE's objects were given stay
+/// theirs across a kill -9: after PortMapping.1 is deleted, the other
+/// mapping is still PortMapping.2 when the gateway comes back (numbering
+/// afresh would make it 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mapped_instance_numbers_survive_kill_9() {
+    let data = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", support::sim::free_port());
+    let args = ["--cwmp-auth", "none", "--cwmp-listen", listen.as_str()];
+    let gw = Gateway::start_in(data.path(), &args);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--model", "tr098", "--interval", "300"]);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+    let port = |answer: &usp::Msg| get_values(answer)[0].2.clone();
+    let get = usp::msg::get("g1", ["Device.NAT.PortMapping.2.ExternalPort"], 0);
+    let second = port(&request(&mut ws, &get).await);
+    let delete = usp::msg::delete("d1", false, ["Device.NAT.PortMapping.1."]);
+    let answer = request(&mut ws, &delete).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::DeleteResp(_))),
+        "{answer:?}"
+    );
+    gw.kill_9();
+
+    let gw = Gateway::start_in(data.path(), &args);
+    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+    let get = usp::msg::get("g2", ["Device.NAT.PortMapping.2.ExternalPort"], 0);
+    assert_eq!(port(&request(&mut ws, &get).await), second);
+    let gi = usp::msg::get_instances("i1", ["Device.NAT.PortMapping."], true);
+    let answer = request(&mut ws, &gi).await;
+    let Some(RespType::GetInstancesResp(r)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    let paths: Vec<&str> = r.req_path_results[0]
+        .curr_insts
+        .iter()
+        .map(|i| i.instantiated_obj_path.as_str())
+        .collect();
+    assert_eq!(paths, ["Device.NAT.PortMapping.2."]);
+}

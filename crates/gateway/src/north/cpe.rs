@@ -21,6 +21,7 @@ use store::DeviceKey;
 use tokio::sync::mpsc;
 
 use super::fresh::{max_age, Fresh, Rules};
+pub use super::instance_maps::InstanceMaps;
 pub use super::watch::{WatchFinished, WatchJob, WatchResult};
 use usp::ErrorCode;
 
@@ -73,6 +74,8 @@ pub struct Interworker {
     /// The product and firmware each device last informed.
     product_of: HashMap<String, ModelKey>,
     fresh: Fresh,
+    /// TR-098 CPE's instance numbers, kept across restarts.
+    pub maps: InstanceMaps,
 }
 
 /// (OUI, ProductClass, SoftwareVersion).
@@ -101,6 +104,7 @@ impl Interworker {
             by_product: HashMap::new(),
             product_of: HashMap::new(),
             fresh: Fresh::new(max_age),
+            maps: InstanceMaps::default(),
         }
     }
 
@@ -170,10 +174,12 @@ impl Interworker {
     /// How a TR-098 CPE behind `agent` is mapped: its pack, by the
     /// identity of its last Inform.
     fn tr098_of(&self, agent: &str) -> Tr098 {
-        match self.product_of.get(agent) {
+        let mut t = match self.product_of.get(agent) {
             Some((oui, product_class, version)) => Tr098::for_device(oui, product_class, version),
             None => Tr098::default(),
-        }
+        };
+        t.instances = self.maps.of(agent);
+        t
     }
 
     /// The device's model, when known.
@@ -267,7 +273,8 @@ impl Interworker {
     pub fn learned(&mut self, agent: &str, model: Arc<DeviceModel>) {
         // A mapped TR-098 model holds the device's own instances and list
         // values: it is that device's alone.
-        if model.mapping().is_some() {
+        if let Some(m) = model.mapping() {
+            self.maps.learned(agent, m.instances());
             self.by_device.insert(agent.to_owned(), model);
             return;
         }

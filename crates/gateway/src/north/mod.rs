@@ -22,6 +22,7 @@ mod commands;
 mod cpe;
 mod events;
 mod fresh;
+mod instance_maps;
 mod notify_times;
 mod plan;
 mod timing;
@@ -110,6 +111,8 @@ pub struct North<S> {
     told: Vec<(std::time::Duration, u64)>,
     /// Watch plans due at start (see `watch::Watcher::resume`).
     resumed: Vec<(String, watch::WatchJob)>,
+    /// TR-098 instance maps read at start, for the Interworker.
+    maps: instance_maps::InstanceMaps,
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
@@ -156,6 +159,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         let (records, states) = (records.0, records.1?);
         let now = SystemTime::now();
         let mut watcher = watch::Watcher::default();
+        let mut maps = instance_maps::InstanceMaps::default();
         let mut eids = Vec::with_capacity(records.len());
         for r in &records {
             match agents.add(
@@ -173,7 +177,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             }
         }
         for (eid, bytes) in states {
-            if watcher.restore(&eid, &bytes) {
+            if watcher.restore(&eid, &bytes) || maps.restore(&eid, &bytes) {
                 continue;
             }
             match serde_json::from_slice::<Snapshot>(&bytes) {
@@ -209,6 +213,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             notify_times: NotifyTimes::new().context("latency histograms")?,
             told: Vec::new(),
             resumed,
+            maps,
         })
     }
 
@@ -231,6 +236,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         let (config, deadline, max_age) = self.interwork.clone();
         let (watch_tx, mut watch_done) = mpsc::channel(INBOUND_QUEUE);
         let mut cpe = Interworker::new(acs, (done_tx, watch_tx), config, deadline, max_age);
+        cpe.maps = std::mem::take(&mut self.maps);
         for (eid, job) in std::mem::take(&mut self.resumed) {
             self.submit_watch(&eid, job, &mut cpe);
         }
@@ -381,6 +387,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             }
         }
         persist.append(&mut self.watcher.persist);
+        persist.append(&mut cpe.maps.persist);
         if !persist.is_empty() {
             let store = self.store.clone();
             let written =
