@@ -141,3 +141,61 @@ async fn mapped_instance_numbers_survive_kill_9() {
         .collect();
     assert_eq!(paths, ["Device.NAT.PortMapping.2."]);
 }
+
+/// A vendor dump (Huawei-style `X_HW_` names) through the core pack plus
+/// the override its identity selects: the radio band and SSID hiding come
+/// from the vendor names, the rest from the core pack, and vendor names
+/// no rule maps stay reachable under the extension root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_dump_works_through_its_override() {
+    let dump = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/tr098/hg8245h.csv"
+    );
+    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(
+        &acs,
+        &[
+            "--model",
+            dump,
+            "--oui",
+            "00E0FC",
+            "--product-class",
+            "HG8245H",
+            "--interval",
+            "300",
+        ],
+    );
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let agent = format!("os::00E0FC-{SERIAL}");
+    let mut ws = connect(&agent_url(&gw, &agent)).await.unwrap();
+    let _connect_record = next_record_from(&mut ws, &agent).await;
+    let get = usp::msg::get(
+        "v1",
+        [
+            "Device.WiFi.Radio.2.OperatingFrequencyBand",
+            "Device.WiFi.AccessPoint.1.SSIDAdvertisementEnabled",
+            "Device.WiFi.SSID.1.SSID",
+            "Device.X_00E0FC_TR098.X_HW_DEBUG.TelnetEnable",
+            // `same = true` carries vendor names along with the standard ones.
+            "Device.DeviceInfo.X_HW_OMCIVersion",
+        ],
+        0,
+    );
+    let answer = request_to(&mut ws, &agent, &get).await;
+    let values: Vec<String> = get_values(&answer).into_iter().map(|v| v.2).collect();
+    let wlan = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.";
+    assert_eq!(
+        values,
+        [
+            "5GHz".to_string(),
+            "false".to_string(),
+            sim.get_value(SERIAL, &format!("{wlan}SSID")).unwrap(),
+            "false".to_string(),
+            "V3R017C10S100".to_string(),
+        ]
+    );
+}
