@@ -223,3 +223,52 @@ fn instances_references_and_the_extension_subtree() {
     let text = format!("{a:?}");
     assert!(text.contains("SpecVersion"), "{text}");
 }
+
+#[test]
+fn firmware_download_and_ipping_run_on_a_tr098_cpe() {
+    use usp::proto::usp::operate_resp::operation_result::OperationResp;
+    let mut cpe = gateway();
+    let model = discovered(&mut cpe);
+    let op = |command: &str, inputs: &[(&str, &str)]| {
+        ReqType::Operate(usp::proto::usp::Operate {
+            command: command.into(),
+            command_key: "k1".into(),
+            send_resp: true,
+            input_args: inputs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+    };
+    let dl = op(
+        "Device.DeviceInfo.FirmwareImage.1.Download()",
+        &[("URL", "http://fw.example/img"), ("AutoActivate", "true")],
+    );
+    let (a, rounds, model) = run(dl, Some(model), &mut cpe);
+    let Answer::Resp(RespType::OperateResp(r)) = &a else {
+        panic!("{a:?}")
+    };
+    assert!(
+        matches!(
+            r.operation_results[0].operation_resp,
+            Some(OperationResp::ReqObjPath(_))
+        ),
+        "{a:?}"
+    );
+    let Body::Download(d) = &rounds[0][0] else {
+        panic!("{rounds:?}")
+    };
+    assert_eq!(d.file_type, "1 Firmware Upgrade Image");
+
+    let ping = op("Device.IP.Diagnostics.IPPing()", &[("Host", "192.0.2.9")]);
+    let (a, _, _) = run(ping, Some(model), &mut cpe);
+    assert!(matches!(a, Answer::Resp(RespType::OperateResp(_))), "{a:?}");
+    assert_eq!(
+        cpe.value("InternetGatewayDevice.IPPingDiagnostics.Host"),
+        Some("192.0.2.9")
+    );
+    assert_eq!(
+        cpe.value("InternetGatewayDevice.IPPingDiagnostics.DiagnosticsState"),
+        Some("Requested")
+    );
+}
