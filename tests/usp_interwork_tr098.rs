@@ -199,3 +199,52 @@ async fn a_vendor_dump_works_through_its_override() {
         ]
     );
 }
+
+/// Every object the core pack maps reads through the real binary from a
+/// TR-098 simulator, in one Get.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mapped_object_reads() {
+    let gw = Gateway::start(&["--cwmp-auth", "none"]);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let sim = Sim::start(&acs, &["--model", "tr098", "--interval", "300"]);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
+    let _connect_record = next_record(&mut ws).await;
+    let objects = [
+        "Device.DeviceInfo.FirmwareImage.1.",
+        "Device.ManagementServer.",
+        "Device.Time.",
+        "Device.UserInterface.",
+        "Device.WiFi.Radio.",
+        "Device.WiFi.SSID.",
+        "Device.WiFi.AccessPoint.",
+        "Device.DSL.Line.",
+        "Device.DSL.Channel.",
+        "Device.Ethernet.Interface.",
+        "Device.Ethernet.Link.",
+        "Device.PPP.Interface.",
+        "Device.IP.Interface.",
+        "Device.DHCPv4.Server.",
+        "Device.Hosts.Host.",
+        "Device.NAT.PortMapping.",
+        "Device.DNS.Client.Server.",
+        "Device.Routing.Router.1.IPv4Forwarding.",
+        "Device.IP.Diagnostics.IPPing.",
+    ];
+    let get = usp::msg::get("all", objects, 0);
+    let answer = request(&mut ws, &get).await;
+    let Some(RespType::GetResp(g)) = answer.response() else {
+        panic!("{answer:?}")
+    };
+    for (r, path) in g.req_path_results.iter().zip(objects) {
+        assert_eq!(r.err_code, 0, "{path}: {r:?}");
+        let params: usize = r
+            .resolved_path_results
+            .iter()
+            .map(|o| o.result_params.len())
+            .sum();
+        assert!(params > 0, "{path}: nothing read: {r:?}");
+    }
+}
