@@ -17,7 +17,13 @@
 # window, read from /proc/PID/stat by the controller), then
 # medians per K. Everything listens on 127.0.0.1; every run is bounded.
 #
-#   [COUNT=1000] examples/load/usp-cwmp-get.sh [ROUNDS] [SECONDS]
+# MODELS="tr181 tr098" runs a fleet of each model (serials TR181000000...,
+# TR098000000...) side by side and measures each in turn, same gateway,
+# same simulator binary, same run: TR-098 Gets go through the mapping
+# pack (issue 8). GET="PATH ..." replaces the 10 DeviceInfo names (for
+# example GET=Device.WiFi.).
+#
+#   [COUNT=1000] [MODELS=tr181] [GET="PATH ..."] examples/load/usp-cwmp-get.sh [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -25,8 +31,11 @@ SECONDS_PER_RUN=${2:-10}
 COUNT=${COUNT:-1000}
 LOADS=(${LOADS:-1 8 64})
 WARMUP=2
+MODELS=(${MODELS:-tr181})
 PATHS=(Manufacturer ManufacturerOUI ModelName Description ProductClass SerialNumber
   HardwareVersion SoftwareVersion UpTime ProvisioningCode)
+# One model keeps the simulator's own serials (SIM000000...).
+prefix_of() { if [[ ${#MODELS[@]} -eq 1 ]]; then echo SIM; else echo "${1^^}"; fi; }
 
 cargo build -q --release -p gateway --bin cwmp2usp --example usp_cwmp_load
 BIN=${CARGO_TARGET_DIR:-target}/release
@@ -73,34 +82,46 @@ start_gateway
 # A periodic interval longer than the whole benchmark: the only sessions
 # are the boot and the ones our Gets ask for. The simulator's connection
 # request listener keeps every CPE reachable.
-"$BIN/cwmp2usp" sim --acs "http://127.0.0.1:$CWMP_PORT/" --count "$COUNT" --interval 86400 \
-  --control-listen "127.0.0.1:$CONTROL_PORT" --progress 0 --duration 3600 \
-  >"$WORK/sim.out" 2>"$WORK/sim.err" &
-SIM=$!
-PIDS+=($SIM)
-booted() { curl -sf "http://127.0.0.1:$CONTROL_PORT/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("sessions_completed",0))' 2>/dev/null || echo 0; }
-for _ in $(seq 120); do
-  [[ $(booted) -ge $COUNT ]] && break
-  sleep 0.5
+declare -A SIMS
+booted() { curl -sf "http://127.0.0.1:$1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("sessions_completed",0))' 2>/dev/null || echo 0; }
+for m in "${MODELS[@]}"; do
+  control=$(free_port)
+  "$BIN/cwmp2usp" sim --acs "http://127.0.0.1:$CWMP_PORT/" --count "$COUNT" --interval 86400 \
+    --model "$m" --serial-prefix "$(prefix_of "$m")" \
+    --control-listen "127.0.0.1:$control" --progress 0 --duration 3600 \
+    >"$WORK/sim-$m.out" 2>"$WORK/sim-$m.err" &
+  SIMS[$m]=$!
+  PIDS+=($!)
+  for _ in $(seq 120); do
+    [[ $(booted "$control") -ge $COUNT ]] && break
+    sleep 0.5
+  done
+  [[ $(booted "$control") -ge $COUNT ]] || { echo "only $(booted "$control") of $COUNT $m CPE booted" >&2; exit 1; }
 done
-[[ $(booted) -ge $COUNT ]] || { echo "only $(booted) of $COUNT CPE booted" >&2; exit 1; }
-echo "$COUNT CPE registered; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "${#MODELS[@]} x $COUNT CPE registered; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 ARGS=()
-for p in "${PATHS[@]}"; do ARGS+=(--path "Device.DeviceInfo.$p"); done
+if [[ -n ${GET:-} ]]; then
+  for p in $GET; do ARGS+=(--path "$p"); done
+else
+  for p in "${PATHS[@]}"; do ARGS+=(--path "Device.DeviceInfo.$p"); done
+fi
 RESULTS=$WORK/results.jsonl
 for r in $(seq "$ROUNDS"); do
   for k in "${LOADS[@]}"; do
-    stop_gateway
-    start_gateway
-    line=$("$LOAD" --ws "ws://127.0.0.1:$WS_PORT/usp/agent/{eid}" --agents "$COUNT" "${ARGS[@]}" \
-      --outstanding "$k" --warmup "$WARMUP" --seconds "$SECONDS_PER_RUN" \
-      --cpu-of "gateway=$GATEWAY" --cpu-of "sim=$SIM")
-    stop_gateway
-    split=$(grep '"event":"report"' "$WORK/run.out" | tail -1 \
-      | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["cpe_requests"]))')
-    echo "${line%\}},\"round\":$r,\"load_average\":\"$(cut -d' ' -f1 /proc/loadavg)\",\"gateway_split\":$split}" \
-      | tee -a "$RESULTS"
+    for m in "${MODELS[@]}"; do
+      stop_gateway
+      start_gateway
+      line=$("$LOAD" --ws "ws://127.0.0.1:$WS_PORT/usp/agent/{eid}" --agents "$COUNT" "${ARGS[@]}" \
+        --agent-prefix "os::00D09E-$(prefix_of "$m")" \
+        --outstanding "$k" --warmup "$WARMUP" --seconds "$SECONDS_PER_RUN" \
+        --cpu-of "gateway=$GATEWAY" --cpu-of "sim=${SIMS[$m]}")
+      stop_gateway
+      split=$(grep '"event":"report"' "$WORK/run.out" | tail -1 \
+        | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["cpe_requests"]))')
+      echo "${line%\}},\"model\":\"$m\",\"round\":$r,\"load_average\":\"$(cut -d' ' -f1 /proc/loadavg)\",\"gateway_split\":$split}" \
+        | tee -a "$RESULTS"
+    done
   done
 done
 
@@ -110,12 +131,12 @@ import json, statistics, sys, collections
 runs = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     j = json.loads(line)
-    runs[j["outstanding"]].append(j)
-for k, rs in sorted(runs.items()):
+    runs[(j.get("model", "tr181"), j["outstanding"])].append(j)
+for (model, k), rs in sorted(runs.items(), key=lambda x: (x[0][1], x[0][0])):
     med = lambda f: statistics.median(f(r) for r in rs)
     split = lambda part, q: med(lambda r: r["gateway_split"][part][q] / 1000)
     per_get = lambda p: med(lambda r: r["cpu_us_per_answer"][p])
-    print(f"K={k:3}: {med(lambda r: r['per_second']):6.0f}/s"
+    print(f"{model} K={k:3}: {med(lambda r: r['per_second']):6.0f}/s"
           f"  e2e {med(lambda r: r['p50_ms']):.2f}/{med(lambda r: r['p99_ms']):.2f}"
           f"  gateway {split('gateway', 'p50_us'):.3f}/{split('gateway', 'p99_us'):.3f}"
           f"  cpe {split('cpe_wait', 'p50_us'):.2f}/{split('cpe_wait', 'p99_us'):.2f}"
