@@ -211,17 +211,25 @@ impl Mapped {
             }
             (Call::Gpn { path, next_level }, Body::GetParameterNamesResponse(r)) => {
                 let cover = self.cover(path);
-                let mut listing: Vec<(String, bool)> = self
+                let (mut listing, before): (Vec<(String, bool)>, Vec<(String, bool)>) = self
                     .listing
                     .iter()
-                    .filter(|(n, _)| !n.starts_with(cover.as_str()))
                     .cloned()
+                    .partition(|(n, _)| !n.starts_with(cover.as_str()));
+                let mut now: Vec<(String, bool)> = r
+                    .parameter_list
+                    .iter()
+                    .map(|p| (p.name.to_string(), p.writable))
                     .collect();
-                listing.extend(
-                    r.parameter_list
-                        .iter()
-                        .map(|p| (p.name.to_string(), p.writable)),
-                );
+                // The common case: nothing came or went, and rebuilding
+                // the view (and the model on it) would be wasted.
+                let mut old = before;
+                old.sort_unstable();
+                now.sort_unstable();
+                if old == now {
+                    return (self.listing_under(path, *next_level), None);
+                }
+                listing.extend(now);
                 let next = self.rebuilt(listing);
                 let answer = next.listing_under(path, *next_level);
                 (answer, Some(next))

@@ -272,3 +272,19 @@ fn firmware_download_and_ipping_run_on_a_tr098_cpe() {
         Some("Requested")
     );
 }
+
+/// A listing that finds what the view already has changes nothing: the
+/// model stays (rebuilding it costs milliseconds per request).
+#[test]
+fn an_unchanged_listing_keeps_the_model() {
+    let mut cpe = gateway();
+    let model = discovered(&mut cpe);
+    let names = ["Device.WiFi.SSID.1.BSSID", "Device.WiFi.Radio.2.Channel"];
+    let (_, rounds, after) = run(get(&names, 0), Some(model.clone()), &mut cpe);
+    let listed = rounds
+        .iter()
+        .flatten()
+        .any(|b| matches!(b, Body::GetParameterNames(_)));
+    assert!(listed, "the plan lists the tables: {rounds:?}");
+    assert!(Arc::ptr_eq(&model, &after), "the model was rebuilt");
+}
