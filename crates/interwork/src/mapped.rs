@@ -44,6 +44,9 @@ impl Mapped {
         mut instances: Instances,
     ) -> Mapped {
         listing.truncate(MAX_LISTING);
+        // Sorted, so that what lies under an object is one slice.
+        listing.sort_unstable();
+        listing.dedup_by(|a, b| a.0 == b.0);
         let view = View::build(&pack, &listing, &lists, &mut instances, &ext_root);
         Mapped {
             pack,
@@ -79,6 +82,11 @@ impl Mapped {
         )
     }
 
+    /// The view's names under `path` (they are sorted: one slice).
+    fn under(&self, path: &str) -> &[(String, bool)] {
+        under(&self.view.names, path)
+    }
+
     /// The TR-181 parameters a read of `names` covers: partial paths
     /// stand for every parameter under them.
     fn expand(&self, names: &[String]) -> Vec<String> {
@@ -86,10 +94,9 @@ impl Mapped {
         for n in names {
             if n.ends_with('.') {
                 out.extend(
-                    self.view
-                        .names
+                    self.under(n)
                         .iter()
-                        .filter(|(m, _)| !m.ends_with('.') && m.starts_with(n.as_str()))
+                        .filter(|(m, _)| !m.ends_with('.'))
                         .map(|(m, _)| m.clone()),
                 );
             } else {
@@ -111,10 +118,8 @@ impl Mapped {
     /// common ancestor of what its names are made of.
     fn cover(&self, path: &str) -> String {
         let mut sources = self
-            .view
-            .names
+            .under(path)
             .iter()
-            .filter(|(n, _)| n.starts_with(path))
             .filter_map(|(n, _)| self.view.source_of(n).or_else(|| self.cwmp_name(n)));
         let Some(first) = sources.next() else {
             return mapping::CWMP_ROOT.to_owned();
@@ -135,6 +140,29 @@ impl Mapped {
             return mapping::CWMP_ROOT.to_owned();
         }
         common
+    }
+
+    /// The TR-098 listing that answers a TR-181 GetParameterNames of
+    /// `path`: (object, next level). A table whose instances are all
+    /// instances of one TR-098 table needs only that table's next level
+    /// (its instances), not every name below it.
+    fn listing_for(&self, path: &str, next_level: bool) -> (String, bool) {
+        let cover = self.cover(path);
+        if !next_level {
+            return (cover, false);
+        }
+        let mut any = false;
+        for (n, _) in self
+            .under(path)
+            .iter()
+            .filter(|(n, _)| instance_of(path, n))
+        {
+            match self.view.source_of(n) {
+                Some(s) if instance_of(&cover, s) => any = true,
+                _ => return (cover, false),
+            }
+        }
+        (cover, any)
     }
 
     /// The call as the CPE must get it.
@@ -167,10 +195,10 @@ impl Mapped {
                 }
                 Call::Gpv(out)
             }
-            Call::Gpn { path, .. } => Call::Gpn {
-                path: self.cover(path),
-                next_level: false,
-            },
+            Call::Gpn { path, next_level } => {
+                let (path, next_level) = self.listing_for(path, *next_level);
+                Call::Gpn { path, next_level }
+            }
             Call::Spv(list) => Call::Spv(write(list)),
             Call::Diagnose(list) => Call::Diagnose(write(list)),
             Call::Add { table, ordinal } => Call::Add {
@@ -210,29 +238,20 @@ impl Mapped {
                 (self.values(&self.expand(names), r), None)
             }
             (Call::Gpn { path, next_level }, Body::GetParameterNamesResponse(r)) => {
-                let cover = self.cover(path);
-                let (mut listing, before): (Vec<(String, bool)>, Vec<(String, bool)>) = self
-                    .listing
-                    .iter()
-                    .cloned()
-                    .partition(|(n, _)| !n.starts_with(cover.as_str()));
-                let mut now: Vec<(String, bool)> = r
+                let listed: Vec<(String, bool)> = r
                     .parameter_list
                     .iter()
                     .map(|p| (p.name.to_string(), p.writable))
                     .collect();
-                // The common case: nothing came or went, and rebuilding
-                // the view (and the model on it) would be wasted.
-                let mut old = before;
-                old.sort_unstable();
-                now.sort_unstable();
-                if old == now {
-                    return (self.listing_under(path, *next_level), None);
+                match self.relisted(path, *next_level, listed) {
+                    Some(next) => {
+                        let answer = next.listing_under(path, *next_level);
+                        (answer, Some(next))
+                    }
+                    // The common case: nothing came or went, and rebuilding
+                    // the view (and the model on it) would be wasted.
+                    None => (self.listing_under(path, *next_level), None),
                 }
-                listing.extend(now);
-                let next = self.rebuilt(listing);
-                let answer = next.listing_under(path, *next_level);
-                (answer, Some(next))
             }
             (Call::Add { table, .. }, Body::AddObjectResponse(r)) => self.added(table, r),
             (Call::Delete(path), b @ Body::DeleteObjectResponse(_)) => {
@@ -302,13 +321,81 @@ impl Mapped {
         ))
     }
 
+    /// The mapping after a listing for TR-181 `path` (see
+    /// [`Mapped::listing_for`]); `None` if the CPE has what it had.
+    fn relisted(
+        &self,
+        path: &str,
+        next_level: bool,
+        mut listed: Vec<(String, bool)>,
+    ) -> Option<Mapped> {
+        let (cover, shallow) = self.listing_for(path, next_level);
+        let had = under(&self.listing, &cover);
+        listed.sort_unstable();
+        if !shallow {
+            if had == listed.as_slice() {
+                return None;
+            }
+            let mut listing: Vec<(String, bool)> = self
+                .listing
+                .iter()
+                .filter(|(n, _)| !n.starts_with(cover.as_str()))
+                .cloned()
+                .collect();
+            listing.extend(listed);
+            return Some(self.rebuilt(listing));
+        }
+        // Instances only: compare them; a new one joins with the names
+        // the pack maps from it.
+        let old: BTreeSet<&str> = had
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| instance_of(&cover, n))
+            .collect();
+        let new: BTreeSet<&str> = listed
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| instance_of(&cover, n))
+            .collect();
+        if old == new {
+            return None;
+        }
+        let mut listing: Vec<(String, bool)> = self
+            .listing
+            .iter()
+            .filter(|(n, _)| !old.iter().any(|o| !new.contains(o) && n.starts_with(o)))
+            .cloned()
+            .collect();
+        for added in new.difference(&old) {
+            listing.extend(self.synthesised(added));
+        }
+        Some(self.rebuilt(listing))
+    }
+
+    /// A TR-098 instance the mapping has not listed: the object and the
+    /// first name of each parameter the pack maps from it.
+    fn synthesised(&self, source: &str) -> Vec<(String, bool)> {
+        let mut out = vec![(source.to_owned(), true)];
+        for rule in &self.pack.rules {
+            if !mapping::template::matches(&rule.cwmp, source) {
+                continue;
+            }
+            for p in &rule.params {
+                if let mapping::Source::Cwmp(names) = &p.source {
+                    if let Some(first) = names.first() {
+                        out.push((format!("{source}{first}"), true));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A GetParameterNames answer for TR-181 `path`, from the view.
     fn listing_under(&self, path: &str, next_level: bool) -> Outcome {
         let list = self
-            .view
-            .names
+            .under(path)
             .iter()
-            .filter(|(n, _)| n.starts_with(path))
             .filter(|(n, _)| {
                 let rest = &n[path.len()..];
                 !next_level || rest.trim_end_matches('.').split('.').count() <= 1
@@ -332,21 +419,7 @@ impl Mapped {
         };
         let source = format!("{target}{}.", r.instance_number);
         let mut listing = self.listing.clone();
-        listing.push((source.clone(), true));
-        for rule in &self.pack.rules {
-            if !mapping::template::matches(&rule.cwmp, &source) {
-                continue;
-            }
-            for p in &rule.params {
-                if let mapping::Source::Cwmp(names) = &p.source {
-                    if let Some(first) = names.first() {
-                        listing.push((format!("{source}{first}"), true));
-                    }
-                }
-            }
-        }
-        listing.sort();
-        listing.dedup();
+        listing.extend(self.synthesised(&source));
         let next = self.rebuilt(listing);
         let number = next
             .view
@@ -398,6 +471,21 @@ impl Mapped {
             params,
         }
     }
+}
+
+/// The names under `path` in a sorted list: one slice.
+fn under<'a>(sorted: &'a [(String, bool)], path: &str) -> &'a [(String, bool)] {
+    let start = sorted.partition_point(|(n, _)| n.as_str() < path);
+    let len = sorted[start..].partition_point(|(n, _)| n.starts_with(path));
+    &sorted[start..start + len]
+}
+
+/// Whether `name` is an instance directly in table `table`
+/// (`table` + digits + `.`).
+fn instance_of(table: &str, name: &str) -> bool {
+    name.strip_prefix(table)
+        .and_then(|rest| rest.strip_suffix('.'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

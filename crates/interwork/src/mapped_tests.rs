@@ -286,5 +286,58 @@ fn an_unchanged_listing_keeps_the_model() {
         .flatten()
         .any(|b| matches!(b, Body::GetParameterNames(_)));
     assert!(listed, "the plan lists the tables: {rounds:?}");
+    // Instances only: the WLAN table's next level, not its every name.
+    for b in rounds.iter().flatten() {
+        if let Body::GetParameterNames(g) = b {
+            assert_eq!(
+                (g.parameter_path.as_ref(), g.next_level),
+                (WLAN, true),
+                "{rounds:?}"
+            );
+        }
+    }
     assert!(Arc::ptr_eq(&model, &after), "the model was rebuilt");
+}
+
+/// An instance the CPE gained by itself (another ACS, the CPE's own UI)
+/// shows at the next listing, under a new TR-181 number.
+#[test]
+fn an_instance_added_on_the_cpe_shows_at_the_next_listing() {
+    let mut cpe = gateway();
+    let model = discovered(&mut cpe);
+    let add = cwmp::AddObject {
+        object_name: format!("{WAN}WANIPConnection.1.PortMapping.").into(),
+        parameter_key: "".into(),
+    };
+    let made = sim::rpc::add_object(
+        &mut cpe,
+        &add,
+        "InternetGatewayDevice.ManagementServer.ParameterKey",
+    );
+    assert!(matches!(made, Body::AddObjectResponse(_)), "{made:?}");
+    let gi = ReqType::GetInstances(GetInstances {
+        obj_paths: vec!["Device.NAT.PortMapping.".into()],
+        first_level_only: true,
+    });
+    let (a, _, after) = run(gi, Some(model.clone()), &mut cpe);
+    let Answer::Resp(RespType::GetInstancesResp(r)) = a else {
+        panic!()
+    };
+    let paths: Vec<&str> = r.req_path_results[0]
+        .curr_insts
+        .iter()
+        .map(|i| i.instantiated_obj_path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "Device.NAT.PortMapping.1.",
+            "Device.NAT.PortMapping.2.",
+            "Device.NAT.PortMapping.3."
+        ]
+    );
+    assert!(
+        !Arc::ptr_eq(&model, &after),
+        "the new instance changed the model"
+    );
 }
