@@ -9,6 +9,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+/// Lookups by name on every call a plan makes: foldhash with a random
+/// seed, as the ACS uses, not SipHash (a CPE's listing is bounded, and
+/// the seed keeps its names from choosing buckets).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 use crate::compile::{Pack, Param};
 use crate::instances::Instances;
 use crate::template;
@@ -42,15 +47,15 @@ pub struct View {
     /// TR-181 names of the CPE, objects (ending with a dot) and
     /// parameters, with their writability, in a stable order.
     pub names: Vec<(String, bool)>,
-    bindings: HashMap<String, Binding>,
+    bindings: Map<String, Binding>,
     /// TR-098 parameter → the TR-181 names it feeds.
-    reverse: HashMap<String, Vec<String>>,
+    reverse: Map<String, Vec<String>>,
     /// The transforms bindings point at.
     params: Vec<Param>,
     /// TR-181 instance → the TR-098 instance it is made from.
-    sources: HashMap<String, String>,
+    sources: Map<String, String>,
     /// (TR-181 template, TR-098 instance) → the TR-181 instance.
-    made_from: HashMap<(String, String), String>,
+    made_from: Map<(String, String), String>,
     /// TR-181 table (concrete) → the TR-098 table its Add goes to.
     add_targets: BTreeMap<String, String>,
 }

@@ -207,7 +207,10 @@ impl Interworker {
             self.config.clone(),
         );
         let mut plan = plan;
-        plan.tr098(self.tr098_of(&remote.agent));
+        // Only a discovery needs the pack and the stored numbers.
+        if model.is_none() {
+            plan.tr098(self.tr098_of(&remote.agent));
+        }
         plan.remember(self.fresh.fresh(&remote.agent, Instant::now()));
         let (acs, done, deadline) = (self.acs.clone(), self.done.clone(), self.deadline);
         let rules = self.fresh.rules().clone();
