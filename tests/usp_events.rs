@@ -328,3 +328,70 @@ async fn a_tr098_change_is_told_under_its_tr181_name() {
         }
     }
 }
+
+/// A diagnostic ends in OperationComplete with the CPE's results as its
+/// output arguments ("8 DIAGNOSTICS COMPLETE", then a read of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_diagnostic_ends_in_operation_complete_with_its_results() {
+    let Some(broker) = broker() else { return };
+    let (_gw, _sim, mut ctrl) = setup(&broker).await;
+    let ping = "Device.IP.Diagnostics.IPPing()";
+    ctrl.subscribe("diag", "OperationComplete", ping).await;
+    let inputs = [("Host", "192.0.2.7"), ("NumberOfRepetitions", "3")];
+    let op = usp::msg::operate("ping-1", ping, "ck-ping", true, inputs);
+    let answer = ctrl.request(&op).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::OperateResp(_))),
+        "{answer:?}"
+    );
+    let Notification::OperComplete(done) = ctrl.notification("diag").await else {
+        panic!("not an OperationComplete")
+    };
+    assert_eq!(
+        (
+            done.obj_path.as_str(),
+            done.command_name.as_str(),
+            done.command_key.as_str()
+        ),
+        ("Device.IP.Diagnostics.", "IPPing()", "ck-ping")
+    );
+    let Some(OperationResp::ReqOutputArgs(out)) = &done.operation_resp else {
+        panic!("{done:?}")
+    };
+    assert_eq!(
+        out.output_args.get("Status").map(String::as_str),
+        Some("Complete")
+    );
+    assert!(out.output_args.contains_key("SuccessCount"), "{out:?}");
+}
+
+/// Periodic! on the controller's PeriodicNotifInterval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn periodic_comes_on_the_controller_s_interval() {
+    let Some(broker) = broker() else { return };
+    let (_gw, _sim, mut ctrl) = setup(&broker).await;
+    let set = usp::msg::set(
+        "per-1",
+        false,
+        vec![usp::msg::set_obj(
+            "Device.LocalAgent.Controller.1.",
+            [("PeriodicNotifInterval", "1", true)],
+        )],
+    );
+    let answer = ctrl.request(&set).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::SetResp(_))),
+        "{answer:?}"
+    );
+    ctrl.subscribe("tick", "Event", "Device.LocalAgent.Periodic!")
+        .await;
+    for _ in 0..2 {
+        let Notification::Event(e) = ctrl.notification("tick").await else {
+            panic!("not an Event")
+        };
+        assert_eq!(
+            (e.obj_path.as_str(), e.event_name.as_str()),
+            ("Device.LocalAgent.", "Periodic!")
+        );
+    }
+}
