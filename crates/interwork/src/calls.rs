@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use cwmp::{
     AddObject, Body, DeleteObject, Download, GetParameterAttributes, GetParameterNames,
     GetParameterValues, ParameterValue, Reboot, SetParameterAttributes,
-    SetParameterAttributesStruct, SetParameterValues, Value, ValueType,
+    SetParameterAttributesStruct, SetParameterValues, Upload, Value, ValueType,
 };
 
 /// One RPC of a plan.
@@ -30,12 +30,23 @@ pub enum Call {
     Delete(String),
     Reboot,
     FactoryReset,
-    /// A firmware Download (`1 Firmware Upgrade Image`).
+    /// A Download of a file of `file_type` (`1 Firmware Upgrade Image`,
+    /// `3 Vendor Configuration File`).
     Download {
+        file_type: String,
         url: String,
         username: String,
         password: String,
         file_size: u32,
+        target_file_name: String,
+    },
+    /// An Upload of a file of `file_type` (`3 Vendor Configuration File 1`,
+    /// `4 Vendor Log File 2`).
+    Upload {
+        file_type: String,
+        url: String,
+        username: String,
+        password: String,
     },
     /// The SetParameterValues that starts a diagnostic: its inputs and
     /// `DiagnosticsState=Requested`.
@@ -47,8 +58,6 @@ pub enum Call {
     /// gateway changed it.
     Gpa(Vec<String>),
 }
-
-const FIRMWARE_IMAGE: &str = "1 Firmware Upgrade Image";
 
 /// The CWMP body of `call`; `key` is the ParameterKey or CommandKey.
 pub fn body(call: &Call, key: &str) -> Body<'static> {
@@ -85,18 +94,34 @@ pub fn body(call: &Call, key: &str) -> Body<'static> {
         }),
         Call::FactoryReset => Body::FactoryReset,
         Call::Download {
+            file_type,
             url,
             username,
             password,
             file_size,
+            target_file_name,
         } => Body::Download(Download {
             command_key: owned(key),
-            file_type: Cow::Borrowed(FIRMWARE_IMAGE),
+            file_type: owned(file_type),
             url: owned(url),
             username: owned(username),
             password: owned(password),
             file_size: *file_size,
+            target_file_name: owned(target_file_name),
             ..Download::default()
+        }),
+        Call::Upload {
+            file_type,
+            url,
+            username,
+            password,
+        } => Body::Upload(Upload {
+            command_key: owned(key),
+            file_type: owned(file_type),
+            url: owned(url),
+            username: owned(username),
+            password: owned(password),
+            ..Upload::default()
         }),
         Call::Spa(list) => Body::SetParameterAttributes(SetParameterAttributes {
             parameter_list: list

@@ -21,9 +21,11 @@
 //!   rolled-back one deletes what it created; the CPE's refusals go into
 //!   the next run, until a run needs nothing new.
 //! - [`operate`]: `Device.Reboot()` and `Device.FactoryReset()` as their
-//!   RPCs; firmware `Download()` and the IP diagnostics as asynchronous
-//!   commands (a Download RPC, or an SPV of `DiagnosticsState=Requested`)
-//!   that the gateway completes from the CPE's later reports.
+//!   RPCs; file transfers ([`transfer`]: firmware `Download()`, vendor
+//!   configuration `Backup()`/`Restore()`, log `Upload()`) and the IP
+//!   diagnostics as asynchronous commands (a Download or Upload RPC, or an
+//!   SPV of `DiagnosticsState=Requested`) that the gateway completes from
+//!   the CPE's later reports.
 //! - [`dialect`]: the names a CPE speaks. A TR-098 CPE
 //!   (`InternetGatewayDevice.`) shows its `DeviceInfo.` and
 //!   `ManagementServer.` as TR-181's; its other objects answer 7026 until
@@ -43,6 +45,7 @@ pub mod model;
 pub mod operate;
 pub mod plan;
 pub mod read;
+pub mod transfer;
 pub mod watch;
 pub mod write;
 

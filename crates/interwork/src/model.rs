@@ -34,7 +34,10 @@ pub const ROOT: &str = "Device.";
 pub const COMMANDS: &[&str] = &[
     "Device.Reboot()",
     "Device.FactoryReset()",
-    crate::operate::FIRMWARE_DOWNLOAD,
+    crate::transfer::FIRMWARE_DOWNLOAD,
+    crate::transfer::CONFIG_BACKUP,
+    crate::transfer::CONFIG_RESTORE,
+    crate::transfer::LOG_UPLOAD,
     "Device.IP.Diagnostics.IPPing()",
     "Device.IP.Diagnostics.TraceRoute()",
     "Device.IP.Diagnostics.DownloadDiagnostics()",

@@ -1,10 +1,10 @@
 //! USP commands on a CPE, as CWMP RPCs.
 //!
 //! - `Device.Reboot()`, `Device.FactoryReset()`: their RPCs, synchronous.
-//! - `Device.DeviceInfo.FirmwareImage.{i}.Download()`: a Download RPC
-//!   ("1 Firmware Upgrade Image"), asynchronous: the CPE's TransferComplete
-//!   ends it. CWMP names no target image and always activates what it
-//!   downloaded, so AutoActivate=false is refused.
+//! - `Device.DeviceInfo.FirmwareImage.{i}.Download()` and the vendor
+//!   file commands (`VendorConfigFile.{i}.Backup()`, `.Restore()`,
+//!   `VendorLogFile.{i}.Upload()`): a Download or Upload RPC, asynchronous:
+//!   the CPE's TransferComplete ends it (see [`crate::transfer`]).
 //! - `Device.IP.Diagnostics.IPPing()` and the other IP diagnostics: one
 //!   SetParameterValues of the inputs and `DiagnosticsState=Requested` on
 //!   the CWMP diagnostics object, asynchronous: the CPE informs "8
@@ -28,13 +28,15 @@ use crate::calls::Call;
 use crate::fault;
 use crate::model::template;
 use crate::plan::ParamFault;
+pub use crate::transfer::{Transfer, FIRMWARE_DOWNLOAD, FIRMWARE_TABLE};
 
 /// What a command becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Reboot,
     FactoryReset,
-    FirmwareDownload,
+    /// A file transfer: a Download or Upload RPC.
+    Transfer(Transfer),
     Diagnostic(Diagnostic),
 }
 
@@ -46,10 +48,6 @@ pub enum Diagnostic {
     Download,
     Upload,
 }
-
-pub const FIRMWARE_DOWNLOAD: &str = "Device.DeviceInfo.FirmwareImage.{i}.Download()";
-/// The table a CPE must have for [`FIRMWARE_DOWNLOAD`] to be offered.
-pub const FIRMWARE_TABLE: &str = "Device.DeviceInfo.FirmwareImage.{i}.";
 
 impl Diagnostic {
     pub const ALL: [Diagnostic; 4] = [
@@ -143,19 +141,19 @@ pub fn command_of(path: &str) -> Option<Command> {
         "Device.FactoryReset()" => return Some(Command::FactoryReset),
         _ => {}
     }
-    if template(path) == FIRMWARE_DOWNLOAD {
-        return Some(Command::FirmwareDownload);
+    if let Some(t) = Transfer::of_template(&template(path)) {
+        return Some(Command::Transfer(t));
     }
     Diagnostic::of_command(path).map(Command::Diagnostic)
 }
 
 /// Whether the command is offered by a CPE that reports these objects (in
-/// `{i}` form): a diagnostic needs its CWMP object, Download() the
-/// firmware table.
+/// `{i}` form): a diagnostic needs its CWMP object, a transfer the table
+/// of its instance.
 pub fn offered(command: &str, have: &dyn Fn(&str) -> bool) -> bool {
     match command_of(command) {
         Some(Command::Reboot | Command::FactoryReset) => true,
-        Some(Command::FirmwareDownload) => have(FIRMWARE_TABLE),
+        Some(Command::Transfer(t)) => have(t.table()),
         Some(Command::Diagnostic(d)) => have(&d.object()),
         None => false,
     }
@@ -169,7 +167,9 @@ fn args(command: &str) -> &'static Args {
     static ARGS: OnceLock<HashMap<String, Args>> = OnceLock::new();
     static NONE: OnceLock<Args> = OnceLock::new();
     let all = ARGS.get_or_init(|| {
-        let wanted: Vec<String> = std::iter::once(FIRMWARE_DOWNLOAD.to_owned())
+        let wanted: Vec<String> = Transfer::ALL
+            .iter()
+            .map(|t| t.command().to_owned())
             .chain(Diagnostic::ALL.iter().map(|d| d.command()))
             .collect();
         FACTS
@@ -218,7 +218,7 @@ fn parse_args(list: &str) -> HashMap<String, ValueType> {
 /// A refusal of the command's input: (code, message).
 pub type Refusal = (ErrorCode, String);
 
-fn invalid(msg: impl Into<String>) -> Refusal {
+pub(crate) fn invalid(msg: impl Into<String>) -> Refusal {
     (ErrorCode::InvalidArguments, msg.into())
 }
 
@@ -288,9 +288,9 @@ pub(crate) fn call(
     match command {
         Command::Reboot => Ok(Call::Reboot),
         Command::FactoryReset => Ok(Call::FactoryReset),
-        Command::FirmwareDownload => {
-            check(FIRMWARE_DOWNLOAD)?;
-            download(o)
+        Command::Transfer(t) => {
+            check(t.command())?;
+            t.call(o)
         }
         Command::Diagnostic(d) => {
             let inputs = check(&d.command())?;
@@ -312,32 +312,6 @@ pub(crate) fn call(
     }
 }
 
-fn download(o: &Operate) -> Result<Call, Refusal> {
-    let input = |k: &str| o.input_args.get(k).map(String::as_str);
-    if matches!(input("AutoActivate"), Some("false" | "0")) {
-        return Err(invalid(
-            "AutoActivate=false cannot be expressed in CWMP: the CPE activates what it downloads",
-        ));
-    }
-    if o.input_args.contains_key("CheckSum") {
-        return Err(invalid("CWMP's Download carries no CheckSum"));
-    }
-    let url = input("URL").filter(|u| !u.is_empty() && u.len() <= 256);
-    let url = url.ok_or_else(|| invalid("URL is required (at most 256 characters)"))?;
-    let file_size = match input("FileSize") {
-        None | Some("") => 0,
-        Some(s) => s
-            .parse()
-            .map_err(|_| invalid("FileSize is not an unsignedInt"))?,
-    };
-    Ok(Call::Download {
-        url: url.to_owned(),
-        username: input("Username").unwrap_or_default().to_owned(),
-        password: input("Password").unwrap_or_default().to_owned(),
-        file_size,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,8 +328,15 @@ mod tests {
         assert!(args("Device.Nothing()").0.is_empty());
         assert_eq!(
             command_of("Device.DeviceInfo.FirmwareImage.2.Download()"),
-            Some(Command::FirmwareDownload)
+            Some(Command::Transfer(Transfer::FirmwareDownload))
         );
+        assert_eq!(
+            command_of("Device.DeviceInfo.VendorLogFile.1.Upload()"),
+            Some(Command::Transfer(Transfer::LogUpload))
+        );
+        let (i, _) = args(crate::transfer::CONFIG_RESTORE);
+        assert_eq!(i.get("FileSize"), Some(&ValueType::UnsignedInt));
+        assert!(args(crate::transfer::CONFIG_BACKUP).0.contains_key("URL"));
         assert_eq!(
             command_of("Device.IP.Diagnostics.UploadDiagnostics()"),
             Some(Command::Diagnostic(Diagnostic::Upload))

@@ -1,7 +1,8 @@
 //! Completing the asynchronous commands a CPE runs for a controller.
 //!
-//! A firmware `Download()` ends with the CPE's TransferComplete, matched
-//! to its Request by CommandKey. An IP diagnostic ends when the CPE
+//! A file transfer (firmware `Download()`, a vendor file's `Backup()`,
+//! `Restore()` or `Upload()`) ends with the CPE's TransferComplete,
+//! matched to its Request by CommandKey. An IP diagnostic ends when the CPE
 //! informs "8 DIAGNOSTICS COMPLETE" (or reboots, which ends it too): a
 //! read of each running diagnostic's object then either finds it still
 //! running or gives the Request its outcome. No state of its own: the
@@ -58,7 +59,7 @@ fn endpoint_id(scheme: IdScheme, d: &DeviceKey) -> Option<String> {
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> North<S> {
-    /// The CPE finished a transfer: the oldest firmware Download() of its
+    /// The CPE finished a transfer: the oldest transfer command of its
     /// agent with that CommandKey completes, and the agent is told
     /// TransferComplete! (and the Boot! that waited for it).
     pub(super) fn on_transfer(&mut self, t: Transfer) -> Vec<Action> {
@@ -69,9 +70,16 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             .agents
             .requests(&eid)
             .iter()
-            .filter(|r| command_of(&r.command) == Some(Command::FirmwareDownload))
+            .filter(|r| matches!(command_of(&r.command), Some(Command::Transfer(_))))
             .find(|r| t.autonomous.is_none() && key_of(&r.command_key) == t.command_key)
             .cloned();
+        // Only new firmware makes the next Boot!'s FirmwareUpdated.
+        let firmware = request.as_ref().is_some_and(|r| {
+            command_of(&r.command)
+                == Some(Command::Transfer(
+                    interwork::transfer::Transfer::FirmwareDownload,
+                ))
+        });
         let done = TransferDone {
             command_key: request.as_ref().map_or(&t.command_key, |r| &r.command_key),
             fault_code: t.fault_code,
@@ -81,7 +89,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             autonomous: t.autonomous.as_ref(),
             request: request.as_ref(),
         };
-        let happenings = self.memory.transfer(&eid, &done, request.is_some());
+        let happenings = self.memory.transfer(&eid, &done, firmware);
         let mut actions = Vec::new();
         match &request {
             Some(r) => {

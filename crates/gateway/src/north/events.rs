@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use agent::Happening;
 use interwork::dialect::Root;
+use interwork::operate::{command_of, Command};
 use tracing::debug;
 
 /// Devices remembered; beyond it one is forgotten for each new one.
@@ -378,17 +379,22 @@ fn transfer_complete(t: &TransferDone<'_>) -> Happening {
             r.command.clone(),
             r.originator.clone(),
             r.inputs.get("URL").cloned().unwrap_or_default(),
+            // The object the command was on: `Device.DeviceInfo.VendorLogFile.1.`.
             r.command
-                .strip_suffix("Download()")
-                .unwrap_or_default()
+                .rfind('.')
+                .map_or("", |i| &r.command[..=i])
                 .to_owned(),
         ),
         None => Default::default(),
     };
-    // The gateway sends only Downloads; an autonomous transfer says.
+    // A Request's command says which way the file went, an autonomous
+    // transfer says so itself.
+    let upload = t.request.map(|r| command_of(&r.command));
+    let upload = matches!(upload, Some(Some(Command::Transfer(x))) if x.is_upload());
     let (transfer_type, url) = match t.autonomous {
         Some(a) if a.is_download => ("Download", a.transfer_url.clone()),
         Some(a) => ("Upload", a.transfer_url.clone()),
+        None if upload => ("Upload", url),
         None => ("Download", url),
     };
     let (code, message) = if t.fault_code == 0 {

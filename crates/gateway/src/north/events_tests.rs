@@ -280,6 +280,24 @@ fn transfer_complete_names_the_request_it_ends() {
         (p["FaultCode"].as_str(), p["FaultString"].as_str()),
         ("0", "")
     );
+    assert_eq!(p["TransferType"], "Download");
+
+    // A configuration Backup() is an Upload, on its VendorConfigFile.
+    let backup = Request {
+        command: "Device.DeviceInfo.VendorConfigFile.1.Backup()".into(),
+        ..request.clone()
+    };
+    let h = m.transfer(
+        "A",
+        &TransferDone {
+            request: Some(&backup),
+            ..t
+        },
+        false,
+    );
+    let p = event_args(&h[0]);
+    assert_eq!(p["TransferType"], "Upload");
+    assert_eq!(p["Affected"], "Device.DeviceInfo.VendorConfigFile.1.");
 
     // Autonomous: no Request, its own direction and URL, no firmware
     // for Boot!.

@@ -263,3 +263,31 @@ fn listings_come_back_in_usp_names_without_the_unmapped() {
     let names: Vec<&str> = r.parameter_list.iter().map(|p| &*p.name).collect();
     assert_eq!(names, ["Device.ManagementServer.URL"]);
 }
+
+#[test]
+fn a_tr098_cpe_with_vendor_files_offers_their_commands() {
+    let mut cpe = gateway();
+    let m = tr098_model(&cpe);
+    for t in crate::transfer::Transfer::ALL {
+        let offered = m.schema().find(t.command()).is_some();
+        // TR-098 has no firmware image table.
+        assert_eq!(
+            offered,
+            t != crate::transfer::Transfer::FirmwareDownload,
+            "{t:?}"
+        );
+    }
+    let op = usp::msg::operate(
+        "o1",
+        "Device.DeviceInfo.VendorLogFile.1.Upload()",
+        "ck",
+        true,
+        [("URL", "http://files.example/log")],
+    );
+    let plan = Plan::new_test(op.request().unwrap().clone(), Some(m), Config::default());
+    let (_, rounds) = run(plan, &mut cpe);
+    let Body::Upload(u) = &rounds[0][0] else {
+        panic!("{rounds:?}")
+    };
+    assert_eq!(u.file_type, "4 Vendor Log File 1");
+}

@@ -1,5 +1,5 @@
-//! Asynchronous commands against the simulator's TR-181 model: firmware
-//! Download() and the IP diagnostics.
+//! Asynchronous commands against the simulator's TR-181 model: file
+//! transfers and the IP diagnostics.
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use crate::operate::Diagnostic;
 
 const PING: &str = "Device.IP.Diagnostics.IPPing()";
 const DOWNLOAD: &str = "Device.DeviceInfo.FirmwareImage.1.Download()";
+const RESTORE: &str = "Device.DeviceInfo.VendorConfigFile.1.Restore()";
 
 fn operate(command: &str, inputs: &[(&str, &str)], model: Arc<DeviceModel>) -> Plan {
     let m = msg::operate("o1", command, "ck-7", true, inputs.iter().copied());
@@ -125,6 +126,52 @@ fn firmware_download_is_a_download_rpc_with_the_command_key() {
 }
 
 #[test]
+fn vendor_file_commands_are_upload_and_download_rpcs() {
+    let mut cpe = cpe();
+    let m = model(&mut cpe);
+    let url = ("URL", "http://files.example/up");
+    let backup = "Device.DeviceInfo.VendorConfigFile.1.Backup()";
+    let (a, rounds) = run(operate(backup, &[url], m.clone()), &mut cpe);
+    assert_eq!(result(&a), OperationResp::ReqObjPath(String::new()));
+    let Body::Upload(u) = &rounds[0][0] else {
+        panic!("{rounds:?}")
+    };
+    assert_eq!(u.command_key, "ck-7");
+    assert_eq!(u.file_type, "3 Vendor Configuration File 1");
+    assert_eq!(u.url, url.1);
+
+    let log = "Device.DeviceInfo.VendorLogFile.1.Upload()";
+    let (_, rounds) = run(operate(log, &[url], m.clone()), &mut cpe);
+    let Body::Upload(u) = &rounds[0][0] else {
+        panic!("{rounds:?}")
+    };
+    assert_eq!(u.file_type, "4 Vendor Log File 1");
+
+    let restore = "Device.DeviceInfo.VendorConfigFile.1.Restore()";
+    let inputs = [url, ("TargetFileName", "a.cfg")];
+    let (a, rounds) = run(operate(restore, &inputs, m.clone()), &mut cpe);
+    assert_eq!(result(&a), OperationResp::ReqObjPath(String::new()));
+    let Body::Download(d) = &rounds[0][0] else {
+        panic!("{rounds:?}")
+    };
+    assert_eq!(
+        (&*d.file_type, &*d.target_file_name),
+        ("3 Vendor Configuration File", "a.cfg")
+    );
+
+    // The CPE refuses (no such file): the command fails at once.
+    let mut plan = operate(backup, &[url], m);
+    assert!(matches!(plan.poll(), Step::Send(_)));
+    plan.feed(vec![Outcome::Fault {
+        code: 9003,
+        string: "no such file".into(),
+        params: Vec::new(),
+    }]);
+    let Step::Done(a) = plan.poll() else { panic!() };
+    assert!(matches!(result(&a), OperationResp::CmdFailure(_)), "{a:?}");
+}
+
+#[test]
 fn inputs_cwmp_cannot_express_are_refused_without_rpcs() {
     let mut cpe = cpe();
     let m = model(&mut cpe);
@@ -134,6 +181,9 @@ fn inputs_cwmp_cannot_express_are_refused_without_rpcs() {
         (DOWNLOAD, vec![("AutoActivate", "true")]),
         (DOWNLOAD, vec![url, ("FileSize", "big")]),
         (DOWNLOAD, vec![url, ("Colour", "red")]),
+        (RESTORE, vec![url, ("CheckSum", "00ff")]),
+        (RESTORE, vec![("TargetFileName", "a.cfg")]),
+        (RESTORE, vec![url, ("AutoActivate", "true")]),
         (PING, vec![("Host", "x"), ("NoSuchInput", "1")]),
     ] {
         let (a, rounds) = run(operate(command, &inputs, m.clone()), &mut cpe);
@@ -180,6 +230,9 @@ fn commands_are_offered_only_with_their_objects() {
     }
     let download = crate::operate::FIRMWARE_DOWNLOAD;
     assert!(full.schema().find(download).is_some());
+    for t in crate::transfer::Transfer::ALL {
+        assert!(full.schema().find(t.command()).is_some(), "{t:?}");
+    }
     // The CWMP object beside the command of the same name stays readable.
     let gsdm = msg::get_supported_dm("d", ["Device.IP.Diagnostics.IPPing."], false);
     let (a, _) = run(
@@ -209,6 +262,8 @@ fn commands_are_offered_only_with_their_objects() {
     let bare = Arc::new(DeviceModel::from_names(names.iter().map(|n| (*n, false))).unwrap());
     assert!(bare.schema().find(PING).is_none());
     assert!(bare.schema().find(download).is_none());
+    assert!(bare.schema().find(crate::transfer::CONFIG_BACKUP).is_none());
+    assert!(bare.schema().find(crate::transfer::LOG_UPLOAD).is_none());
     assert!(bare.schema().find("Device.Reboot()").is_some());
     let (a, rounds) = run(operate(PING, &[("Host", "x")], bare), &mut cpe);
     assert!(rounds.is_empty());

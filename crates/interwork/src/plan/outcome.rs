@@ -133,14 +133,19 @@ impl Plan {
                 self.operated = Some(false)
             }
             // Status 0: downloaded and applied already, no TransferComplete.
-            (Call::Download { .. }, Outcome::Response(Body::DownloadResponse(r))) => {
+            (Call::Download { .. }, Outcome::Response(Body::DownloadResponse(r)))
+            | (Call::Upload { .. }, Outcome::Response(Body::UploadResponse(r))) => {
                 self.operated = Some(r.status != 0)
             }
             (Call::Diagnose(_), Outcome::Response(Body::SetParameterValuesResponse(_))) => {
                 self.operated = Some(true)
             }
             (
-                Call::Reboot | Call::FactoryReset | Call::Download { .. } | Call::Diagnose(_),
+                Call::Reboot
+                | Call::FactoryReset
+                | Call::Download { .. }
+                | Call::Upload { .. }
+                | Call::Diagnose(_),
                 Outcome::Fault {
                     code,
                     string,

@@ -45,6 +45,10 @@ pub(crate) fn answer(cpe: &mut DataModel, rpc: &Body<'_>) -> Outcome {
             status: 1,
             ..Default::default()
         }),
+        Body::Upload(_) => Body::UploadResponse(cwmp::TransferResponse {
+            status: 1,
+            ..Default::default()
+        }),
         other => panic!("unexpected {other:?}"),
     };
     match b {
