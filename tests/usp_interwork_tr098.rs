@@ -11,6 +11,21 @@ use usp::proto::usp::response::RespType;
 
 const SERIAL: &str = "SIM000000";
 
+/// A TR-098 simulated CPE past its boot session on `gw`, and a
+/// controller's WebSocket to its agent (Connect record read).
+async fn booted(gw: &Gateway, sim_args: &[&str], agent: &str) -> (Sim, Ws) {
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let mut args = vec!["--interval", "300"];
+    args.extend_from_slice(sim_args);
+    let sim = Sim::start(&acs, &args);
+    sim.wait_for("the boot session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    let mut ws = connect(&agent_url(gw, agent)).await.unwrap();
+    let _connect_record = next_record_from(&mut ws, agent).await;
+    (sim, ws)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_controller_reads_a_tr098_cpe_under_tr181_names() {
     let gw = Gateway::start(&["--cwmp-auth", "none"]);
@@ -106,13 +121,7 @@ async fn mapped_instance_numbers_survive_kill_9() {
     let listen = format!("127.0.0.1:{}", support::sim::free_port());
     let args = ["--cwmp-auth", "none", "--cwmp-listen", listen.as_str()];
     let gw = Gateway::start_in(data.path(), &args);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--model", "tr098", "--interval", "300"]);
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
-    let _connect_record = next_record(&mut ws).await;
+    let (_sim, mut ws) = booted(&gw, &["--model", "tr098"], AGENT).await;
     let port = |answer: &usp::Msg| get_values(answer)[0].2.clone();
     let get = usp::msg::get("g1", ["Device.NAT.PortMapping.2.ExternalPort"], 0);
     let second = port(&request(&mut ws, &get).await);
@@ -153,26 +162,16 @@ async fn a_vendor_dump_works_through_its_override() {
         "/../../tests/fixtures/tr098/hg8245h.csv"
     );
     let gw = Gateway::start(&["--cwmp-auth", "none"]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(
-        &acs,
-        &[
-            "--model",
-            dump,
-            "--oui",
-            "00E0FC",
-            "--product-class",
-            "HG8245H",
-            "--interval",
-            "300",
-        ],
-    );
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
     let agent = format!("os::00E0FC-{SERIAL}");
-    let mut ws = connect(&agent_url(&gw, &agent)).await.unwrap();
-    let _connect_record = next_record_from(&mut ws, &agent).await;
+    let sim_args = [
+        "--model",
+        dump,
+        "--oui",
+        "00E0FC",
+        "--product-class",
+        "HG8245H",
+    ];
+    let (sim, mut ws) = booted(&gw, &sim_args, &agent).await;
     let get = usp::msg::get(
         "v1",
         [
@@ -205,13 +204,7 @@ async fn a_vendor_dump_works_through_its_override() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_mapped_object_reads() {
     let gw = Gateway::start(&["--cwmp-auth", "none"]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--model", "tr098", "--interval", "300"]);
-    sim.wait_for("the boot session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    let mut ws = connect(&agent_url(&gw, AGENT)).await.unwrap();
-    let _connect_record = next_record(&mut ws).await;
+    let (_sim, mut ws) = booted(&gw, &["--model", "tr098"], AGENT).await;
     let objects = [
         "Device.DeviceInfo.FirmwareImage.1.",
         "Device.ManagementServer.",
