@@ -39,6 +39,7 @@ pub mod calls;
 pub mod dialect;
 pub mod fault;
 pub mod model;
+pub mod objects;
 pub mod operate;
 pub mod plan;
 pub mod read;

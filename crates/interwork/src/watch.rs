@@ -27,7 +27,7 @@ use crate::model::{template, DeviceModel};
 use crate::plan::{Config, Outcome};
 
 mod outcome;
-mod resolve;
+pub(crate) mod resolve;
 
 /// Names one device may watch; beyond it the rest are reported, not
 /// watched (a stray `Device.` subscription must not cost the CPE a
