@@ -23,6 +23,8 @@ use std::sync::Arc;
 
 use cwmp::Body;
 
+use agent::dm::schema::Object;
+
 use crate::calls::{body, Call};
 use crate::dialect::Root;
 use crate::model::{template, DeviceModel};
@@ -326,10 +328,10 @@ impl ListPlan {
     }
 }
 
-/// Whether `pattern` names a multi-instance table of `model`.
-fn is_table(model: &DeviceModel, pattern: &str) -> bool {
+/// The table object of `model` that `pattern` names, if it names one.
+fn table_of<'m>(model: &'m DeviceModel, pattern: &str) -> Option<&'m Object> {
     if !pattern.ends_with('.') || pattern.contains("{i}") {
-        return false;
+        return None;
     }
     let segs = segments(pattern);
     let t: Vec<&str> = segs
@@ -340,7 +342,22 @@ fn is_table(model: &DeviceModel, pattern: &str) -> bool {
     let s = model.schema();
     s.find(&format!("{t}{{i}}."))
         .and_then(|id| s.node(id).object())
-        .is_some_and(|o| o.multi)
+        .filter(|o| o.multi)
+}
+
+fn is_table(model: &DeviceModel, pattern: &str) -> bool {
+    table_of(model, pattern).is_some()
+}
+
+/// The parameter counting the entries of the table `pattern` names
+/// (`Device.NAT.PortMappingNumberOfEntries`, wildcards kept), when the
+/// facts give it one.
+pub fn count_path(model: &DeviceModel, pattern: &str) -> Option<String> {
+    let count = table_of(model, pattern)?.count.as_deref()?;
+    let table = pattern.strip_suffix('.')?;
+    let segs = segments(table);
+    let parent = segs.get(..segs.len().checked_sub(1)?)?.join(".");
+    Some(format!("{parent}.{count}"))
 }
 
 fn any_instance(seg: &str) -> bool {

@@ -82,6 +82,8 @@ pub struct WatchPlan {
     model: Option<Arc<DeviceModel>>,
     learned: bool,
     wanted: Vec<String>,
+    /// Tables whose entry counts are watched too.
+    tables: Vec<String>,
     stage: Stage,
     queue: Vec<Call>,
     sent: Vec<Call>,
@@ -114,6 +116,7 @@ impl WatchPlan {
             model,
             learned: false,
             wanted: wanted.into_iter().collect(),
+            tables: Vec::new(),
             queue: Vec::new(),
             sent: Vec::new(),
             resolved: BTreeSet::new(),
@@ -126,6 +129,14 @@ impl WatchPlan {
                 ..WatchReport::default()
             },
         }
+    }
+
+    /// Also watch the `*NumberOfEntries` parameter of each table of
+    /// `tables` (see [`crate::objects`]): a CPE that informs its change
+    /// opens a session, and the session's listing finds the instance.
+    pub fn counting(mut self, tables: Vec<String>) -> WatchPlan {
+        self.tables = tables;
+        self
     }
 
     fn root(&self) -> Root {
@@ -189,6 +200,9 @@ impl WatchPlan {
         let Some(model) = self.model.clone() else {
             return;
         };
+        for t in std::mem::take(&mut self.tables) {
+            self.wanted.extend(crate::objects::count_path(&model, &t));
+        }
         let roots: BTreeSet<String> = self
             .wanted
             .iter()

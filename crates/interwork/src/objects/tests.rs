@@ -144,3 +144,18 @@ fn an_unknown_model_is_discovered_first() {
         }
     }
 }
+
+#[test]
+fn tables_are_counted_by_their_number_of_entries() {
+    let mut cpe = cpe();
+    let m = model(&mut cpe);
+    assert_eq!(
+        count_path(&m, MAPS).as_deref(),
+        Some("Device.NAT.PortMappingNumberOfEntries")
+    );
+    assert_eq!(
+        count_path(&m, ADDRS).as_deref(),
+        Some("Device.IP.Interface.*.IPv4AddressNumberOfEntries")
+    );
+    assert_eq!(count_path(&m, "Device.NAT."), None);
+}
