@@ -178,6 +178,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             replay,
         };
         let mut actions = self.on_informed(&eid, &inform);
+        // Each session of a CPE whose tables are watched lists them.
+        self.list_objects(&eid, cpe);
         let notifies = actions
             .iter()
             .filter(|a| matches!(a, Action::Send { .. }))

@@ -15,6 +15,7 @@ use agent::dm::Answer;
 use agent::Remote;
 use interwork::dialect::Root;
 use interwork::fault::vendor;
+use interwork::objects::{ListPlan, ListReport, ListStep};
 use interwork::watch::{self, WatchPlan, WatchReport, WatchStep};
 use interwork::{DeviceModel, Outcome, Plan, Step};
 use store::DeviceKey;
@@ -217,9 +218,17 @@ impl Interworker {
         self.running += 1;
         tokio::spawn(async move {
             let result = match job {
-                WatchJob::Plan { wanted, applied } => {
-                    let plan = WatchPlan::new(model, wanted, applied, config);
+                WatchJob::Plan {
+                    wanted,
+                    tables,
+                    applied,
+                } => {
+                    let plan = WatchPlan::new(model, wanted, applied, config).counting(tables);
                     WatchResult::Plan(drive_watch(plan, &acs, &device, deadline).await)
+                }
+                WatchJob::List { tables, known } => {
+                    let plan = ListPlan::new(model, tables, known, config);
+                    WatchResult::List(drive_list(plan, &acs, &device, deadline).await)
                 }
                 WatchJob::Poll(names) => {
                     let root = model.as_ref().map_or(Root::Tr181, |m| m.root());
@@ -345,6 +354,27 @@ async fn drive_watch(
         match plan.poll() {
             WatchStep::Done(r) => return r,
             WatchStep::Send(rpcs) => {
+                let submits = rpcs
+                    .into_iter()
+                    .map(|rpc| acs.submit(device.clone(), rpc, deadline));
+                let results = futures_util::future::join_all(submits).await;
+                plan.feed(results.into_iter().map(outcome).collect());
+            }
+        }
+    }
+}
+
+async fn drive_list(
+    mut plan: ListPlan,
+    acs: &AcsHandle,
+    device: &DeviceKey,
+    deadline: Duration,
+) -> ListReport {
+    let _hold = acs.hold(device.clone());
+    loop {
+        match plan.poll() {
+            ListStep::Done(r) => return r,
+            ListStep::Send(rpcs) => {
                 let submits = rpcs
                     .into_iter()
                     .map(|rpc| acs.submit(device.clone(), rpc, deadline));
