@@ -360,10 +360,11 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                     tables,
                 } => {
                     debug!(agent = %agent, ?paths, ?tables, "watched CPE parameters");
+                    // Tables first: their plan then carries the paths too.
+                    self.watch_tables(&agent, tables, cpe);
                     if let Some(job) = self.watcher.want(&agent, paths) {
                         self.submit_watch(&agent, job, cpe);
                     }
-                    self.watch_tables(&agent, tables, cpe);
                 }
                 Action::Remote(r) => {
                     if commands::is_factory_reset(&r.request) {
