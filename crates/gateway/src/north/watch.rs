@@ -6,6 +6,10 @@
 //! `interwork::watch::WatchPlan` when the wanted set changes, a
 //! GetParameterValues of the polled names every `--value-change-poll`.
 //!
+//! ObjectCreation / ObjectDeletion subscriptions name tables
+//! (`Action::Watch { tables }`): their counts join the plan, and their
+//! instance listings are kept and diffed (see [`objects`]).
+//!
 //! The applied state is persisted (the registry's agent-state table,
 //! under [`KEY_PREFIX`]): the originals must survive a restart to be put
 //! back when a subscription goes.
