@@ -302,7 +302,7 @@ fn watch_names_the_tables_of_object_subscriptions() {
         "Device.IP.Interface.*.IPv4Address.",
         "Device.NAT.PortMapping.",
     ];
-    assert_eq!(tables(&out), [both.clone()]);
+    assert_eq!(tables(&out), std::slice::from_ref(&both));
     assert_eq!(a.watched_tables(&eid), both);
     let out = set_sub(&mut a, &eid, n, "Enable", "false");
     assert_eq!(tables(&out), [vec!["Device.NAT.PortMapping."]]);
