@@ -4,69 +4,17 @@
 //! be a configured Controller). The controller subscribes; what the CPE
 //! informs comes back as Notify.
 
-#[path = "../crates/mtp/tests/support/mosquitto.rs"]
-#[allow(dead_code)]
-mod mosquitto;
 mod support;
 
-use mosquitto::Mosquitto;
 use support::files::FileServer;
 use support::gateway::Gateway;
-use support::mqtt_ctl::{Controller, SubOptions};
+use support::mqtt_ctl::{broker, setup, setup_with, Controller, SubOptions, AGENT, CTRL};
+use support::mqtt_ctl::{CTRL_TOPIC, SERIAL};
 use support::sim::{free_port, Sim, WAIT};
 use usp::proto::usp::notify::operation_complete::OperationResp;
 use usp::proto::usp::notify::{Event, Notification, OperationComplete};
 use usp::proto::usp::operate_resp::operation_result::OperationResp as OperateOutcome;
 use usp::proto::usp::response::RespType;
-
-const AGENT: &str = "os::00D09E-SIM000000";
-const SERIAL: &str = "SIM000000";
-const CTRL: &str = "proto::e2e-events";
-const CTRL_TOPIC: &str = "usp/controller/e2e-events";
-
-/// A broker, or a skip outside CI (CI installs mosquitto).
-fn broker() -> Option<Mosquitto> {
-    let b = Mosquitto::start();
-    assert!(
-        b.is_some() || std::env::var_os("CI").is_none(),
-        "mosquitto is missing"
-    );
-    b
-}
-
-/// The gateway, one CPE past its boot session, and the controller.
-async fn setup(broker: &Mosquitto) -> (Gateway, Sim, Controller) {
-    setup_with(broker, &[], &[]).await
-}
-
-/// As [`setup`], with more gateway and simulator arguments.
-async fn setup_with(
-    broker: &Mosquitto,
-    gateway: &[&str],
-    cpe: &[&str],
-) -> (Gateway, Sim, Controller) {
-    let ctrl = Controller::connect(broker.port, CTRL, CTRL_TOPIC, AGENT).await;
-    let controller = format!("{CTRL}={CTRL_TOPIC}");
-    let url = broker.url();
-    let mut args = vec![
-        "--cwmp-auth",
-        "none",
-        "--mqtt-url",
-        &url,
-        "--controller",
-        &controller,
-    ];
-    args.extend_from_slice(gateway);
-    let gw = Gateway::start(&args);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let mut sim_args = vec!["--count", "1", "--interval", "300"];
-    sim_args.extend_from_slice(cpe);
-    let sim = Sim::start(&acs, &sim_args);
-    sim.wait_for("a session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
-    (gw, sim, ctrl)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reboot_asked_by_the_controller_comes_back_as_boot_with_its_command_key() {
@@ -201,7 +149,7 @@ async fn a_subscription_survives_kill_9() {
 
     let _again = Gateway::start_in(data.path(), &args);
     // The agent's MQTT link comes up again before it can notify.
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ctrl.agent_connected().await;
     let r = sim.set_value(SERIAL, ssid, "After-Kill");
     assert_eq!(r.status, 200, "{}", r.body);
     let Notification::ValueChange(v) = ctrl.notification("kept").await else {

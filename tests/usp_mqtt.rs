@@ -4,32 +4,19 @@
 
 #[path = "../crates/mtp/tests/support/controller5.rs"]
 mod controller5;
-#[path = "../crates/mtp/tests/support/mosquitto.rs"]
-#[allow(dead_code)]
-mod mosquitto;
 mod support;
 
 use bytes::Bytes;
-use mosquitto::Mosquitto;
 use rumqttc::v5::mqttbytes::v5::PublishProperties;
 use rumqttc::v5::mqttbytes::QoS;
 use rusp_lib::usp_decoder::try_decode_record;
 use rusp_lib::usp_record::mod_Record::OneOfrecord_type as RecordType;
 use support::gateway::Gateway;
+use support::mqtt_ctl::broker;
 use support::sim::{Sim, WAIT};
 use tokio::sync::mpsc;
 
 const AGENT: &str = "os::00D09E-SIM000000";
-
-/// A broker, or a skip outside CI (CI installs mosquitto).
-fn broker() -> Option<Mosquitto> {
-    let b = Mosquitto::start();
-    assert!(
-        b.is_some() || std::env::var_os("CI").is_none(),
-        "mosquitto is missing"
-    );
-    b
-}
 
 /// An MQTT 5 controller subscribed to `topic`: what arrives there, as
 /// (content type, payload).

@@ -5,14 +5,10 @@
 
 #[path = "../crates/mtp/tests/support/controller5.rs"]
 mod controller5;
-#[path = "../crates/mtp/tests/support/mosquitto.rs"]
-#[allow(dead_code)]
-mod mosquitto;
 mod support;
 
 use std::time::Duration;
 
-use mosquitto::Mosquitto;
 use rumqttc::v5::mqttbytes::v5::PublishProperties;
 use rumqttc::v5::mqttbytes::QoS;
 use rusp_lib::usp::mod_Body::OneOfmsg_body as Body;
@@ -120,12 +116,9 @@ impl Controller {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_on_board_request_is_repeated_until_its_notify_resp() {
-    let broker = Mosquitto::start();
-    assert!(
-        broker.is_some() || std::env::var_os("CI").is_none(),
-        "mosquitto is missing"
-    );
-    let Some(broker) = broker else { return };
+    let Some(broker) = support::mqtt_ctl::broker() else {
+        return;
+    };
     let mut ctrl = Controller::start(broker.port).await;
     let gw = Gateway::start(&[
         "--cwmp-auth",

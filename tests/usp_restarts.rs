@@ -4,18 +4,15 @@
 //! CPE reaches the restarted gateway, a Mosquitto the test starts and
 //! stops, and an MQTT 5 controller that rides out the broker's absence.
 
-#[path = "../crates/mtp/tests/support/mosquitto.rs"]
-#[allow(dead_code)]
-mod mosquitto;
 mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use mosquitto::Mosquitto;
 use support::files::FileServer;
 use support::gateway::Gateway;
-use support::mqtt_ctl::{Controller, SubOptions};
+use support::mosquitto::Mosquitto;
+use support::mqtt_ctl::{broker, Controller, SubOptions};
 use support::sim::{free_port, Sim, WAIT};
 use usp::proto::usp::notify::operation_complete::OperationResp;
 use usp::proto::usp::notify::Notification;
@@ -27,16 +24,6 @@ const CTRL: &str = "proto::e2e-restarts";
 const CTRL_TOPIC: &str = "usp/controller/e2e-restarts";
 const SSID: &str = "Device.WiFi.SSID.1.SSID";
 const DOWNLOAD: &str = "Device.DeviceInfo.FirmwareImage.2.Download()";
-
-/// A broker, or a skip outside CI (CI installs mosquitto).
-fn broker() -> Option<Mosquitto> {
-    let b = Mosquitto::start();
-    assert!(
-        b.is_some() || std::env::var_os("CI").is_none(),
-        "mosquitto is missing"
-    );
-    b
-}
 
 /// The gateway's arguments: the same for a restart, so the CPE (which
 /// keeps its ACS URL) and the controller find it again.
@@ -130,6 +117,7 @@ async fn a_download_accepted_before_kill_9_still_completes() {
     gw.kill_9();
 
     let _gw = start(data.path(), &args);
+    ctrl.agent_connected().await;
     let open = requests(&mut ctrl, "requests-after-kill").await;
     assert_eq!(
         open,

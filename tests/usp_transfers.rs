@@ -6,58 +6,27 @@
 //! `cwmp2usp run`, a Mosquitto the test starts, one simulated CPE and an
 //! MQTT 5 controller.
 
-#[path = "../crates/mtp/tests/support/mosquitto.rs"]
-#[allow(dead_code)]
-mod mosquitto;
 mod support;
 
-use mosquitto::Mosquitto;
 use support::files::FileServer;
 use support::gateway::Gateway;
-use support::mqtt_ctl::Controller;
-use support::sim::{Sim, WAIT};
+use support::mosquitto::Mosquitto;
+use support::mqtt_ctl::{broker, Controller, CTRL};
+use support::sim::Sim;
 use usp::proto::usp::notify::operation_complete::OperationResp;
 use usp::proto::usp::notify::{Event, Notification, OperationComplete};
 use usp::proto::usp::operate_resp::operation_result::OperationResp as OperateOutcome;
 use usp::proto::usp::response::RespType;
 
-const AGENT: &str = "os::00D09E-SIM000000";
-const CTRL: &str = "proto::e2e-transfers";
-const CTRL_TOPIC: &str = "usp/controller/e2e-transfers";
 const BACKUP: &str = "Device.DeviceInfo.VendorConfigFile.1.Backup()";
 const RESTORE: &str = "Device.DeviceInfo.VendorConfigFile.1.Restore()";
 const LOG_UPLOAD: &str = "Device.DeviceInfo.VendorLogFile.1.Upload()";
-
-/// A broker, or a skip outside CI (CI installs mosquitto).
-fn broker() -> Option<Mosquitto> {
-    let b = Mosquitto::start();
-    assert!(
-        b.is_some() || std::env::var_os("CI").is_none(),
-        "mosquitto is missing"
-    );
-    b
-}
 
 /// The gateway, one CPE past its boot session, and the controller
 /// subscribed to the OperationCompletes of `Device.DeviceInfo.` ("op")
 /// and to TransferComplete! ("tc").
 async fn setup(broker: &Mosquitto) -> (Gateway, Sim, Controller) {
-    let mut ctrl = Controller::connect(broker.port, CTRL, CTRL_TOPIC, AGENT).await;
-    let controller = format!("{CTRL}={CTRL_TOPIC}");
-    let url = broker.url();
-    let gw = Gateway::start(&[
-        "--cwmp-auth",
-        "none",
-        "--mqtt-url",
-        &url,
-        "--controller",
-        &controller,
-    ]);
-    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
-    let sim = Sim::start(&acs, &["--count", "1", "--interval", "300"]);
-    sim.wait_for("a session", WAIT, |s| {
-        s["sessions_completed"].as_u64() >= Some(1)
-    });
+    let (gw, sim, mut ctrl) = support::mqtt_ctl::setup(broker).await;
     ctrl.subscribe("op", "OperationComplete", "Device.DeviceInfo.")
         .await;
     ctrl.subscribe("tc", "Event", "Device.LocalAgent.TransferComplete!")

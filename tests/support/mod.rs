@@ -5,6 +5,8 @@ pub mod acs;
 pub mod files;
 pub mod gateway;
 pub mod http;
+#[path = "../../crates/mtp/tests/support/mosquitto.rs"]
+pub mod mosquitto;
 pub mod mqtt_ctl;
 pub mod rpc;
 pub mod sim;

@@ -15,7 +15,62 @@ use usp::proto::usp::notify::Notification;
 use usp::proto::usp::request::ReqType;
 use usp::proto::usp::response::RespType;
 
-use super::sim::WAIT;
+use super::gateway::Gateway;
+use super::mosquitto::Mosquitto;
+use super::sim::{Sim, WAIT};
+
+/// The simulator's first CPE, as an agent and as a serial number.
+pub const AGENT: &str = "os::00D09E-SIM000000";
+pub const SERIAL: &str = "SIM000000";
+/// The controller configured on the gateway (a Subscription's Recipient
+/// must be a configured Controller) and its topic.
+pub const CTRL: &str = "proto::e2e-events";
+pub const CTRL_TOPIC: &str = "usp/controller/e2e-events";
+
+/// A broker on a free port, or a skip outside CI (CI installs mosquitto).
+pub fn broker() -> Option<Mosquitto> {
+    let b = Mosquitto::start();
+    assert!(
+        b.is_some() || std::env::var_os("CI").is_none(),
+        "mosquitto is missing"
+    );
+    b
+}
+
+/// The gateway with [`CTRL`] configured, one CPE past its boot session,
+/// and the controller.
+pub async fn setup(broker: &Mosquitto) -> (Gateway, Sim, Controller) {
+    setup_with(broker, &[], &[]).await
+}
+
+/// As [`setup`], with more gateway and simulator arguments.
+pub async fn setup_with(
+    broker: &Mosquitto,
+    gateway: &[&str],
+    cpe: &[&str],
+) -> (Gateway, Sim, Controller) {
+    let ctrl = Controller::connect(broker.port, CTRL, CTRL_TOPIC, AGENT).await;
+    let controller = format!("{CTRL}={CTRL_TOPIC}");
+    let url = broker.url();
+    let mut args = vec![
+        "--cwmp-auth",
+        "none",
+        "--mqtt-url",
+        &url,
+        "--controller",
+        &controller,
+    ];
+    args.extend_from_slice(gateway);
+    let gw = Gateway::start(&args);
+    let acs = gw.ready()["cwmp"].as_str().unwrap().to_string();
+    let mut sim_args = vec!["--count", "1", "--interval", "300"];
+    sim_args.extend_from_slice(cpe);
+    let sim = Sim::start(&acs, &sim_args);
+    sim.wait_for("a session", WAIT, |s| {
+        s["sessions_completed"].as_u64() >= Some(1)
+    });
+    (gw, sim, ctrl)
+}
 
 pub struct Controller {
     pub client: v5::AsyncClient,
@@ -138,6 +193,29 @@ impl Controller {
         })
         .await
         .ok()
+    }
+
+    /// Waits for the agent's MQTTConnect Record: after it, the agent is
+    /// subscribed and its Notifies have a link (R-MTP.6).
+    pub async fn agent_connected(&mut self) {
+        use usp::proto::usp_record::record::RecordType;
+        let (inbox, unread) = (&mut self.inbox, &mut self.unread);
+        let connected = tokio::time::timeout(WAIT, async {
+            loop {
+                let p = inbox.recv().await.expect("controller running");
+                let Ok(r) = usp::decode_record(&p.payload) else {
+                    continue;
+                };
+                if matches!(r.record.record_type, Some(RecordType::MqttConnect(_))) {
+                    return;
+                }
+                if let Some(m) = r.msg {
+                    unread.push_back(m);
+                }
+            }
+        })
+        .await;
+        assert!(connected.is_ok(), "the agent never connected");
     }
 
     pub async fn request(&mut self, msg: &usp::Msg) -> usp::Msg {

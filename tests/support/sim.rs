@@ -111,6 +111,16 @@ impl Sim {
         )
     }
 
+    /// Adds an instance to a table (`verb` "add") or deletes an instance
+    /// ("delete") as a local user would (control API).
+    pub fn object(&self, serial: &str, verb: &str, name: &str) -> Reply {
+        let body = serde_json::json!({ "name": name });
+        http::post_json(
+            &format!("{}/cpe/{serial}/{verb}", self.control()),
+            &body.to_string(),
+        )
+    }
+
     /// Triggers `reboot`, `boot` or `periodic` on one CPE (control API).
     pub fn trigger(&self, serial: &str, what: &str) -> Reply {
         http::post_json(&format!("{}/cpe/{serial}/{what}", self.control()), "")

@@ -46,7 +46,15 @@ pub enum Action {
     /// gateway keeps the CPE's notification attributes (or a poll) in line
     /// with it. Emitted when a request changes the set; after
     /// [`Agents::restore`] the gateway asks [`Agents::watched`].
-    Watch { agent: String, paths: Vec<String> },
+    /// `tables` likewise holds the ReferenceList entries of the enabled
+    /// ObjectCreation / ObjectDeletion subscriptions (table paths, maybe
+    /// with wildcards), whose instance lists the gateway diffs
+    /// ([`Agents::watched_tables`]).
+    Watch {
+        agent: String,
+        paths: Vec<String>,
+        tables: Vec<String>,
+    },
 }
 
 /// Why a device gets no agent.

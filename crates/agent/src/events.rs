@@ -177,6 +177,26 @@ pub(crate) fn watched_of(local: &LocalAgent) -> Vec<String> {
     set.into_iter().cloned().collect()
 }
 
+/// The tables the enabled ObjectCreation / ObjectDeletion subscriptions
+/// watch on the CPE: their ReferenceList entries outside
+/// `Device.LocalAgent.`, sorted, once each (see [`Action::Watch`]).
+pub(crate) fn tables_of(local: &LocalAgent) -> Vec<String> {
+    let set: BTreeSet<&String> = local
+        .subscriptions()
+        .iter()
+        .filter(|s| {
+            s.enable
+                && matches!(
+                    s.notif_type,
+                    Some(NotifType::ObjectCreation | NotifType::ObjectDeletion)
+                )
+        })
+        .flat_map(|s| &s.reference_list)
+        .filter(|p| !p.starts_with("Device.LocalAgent."))
+        .collect();
+    set.into_iter().cloned().collect()
+}
+
 /// A matching subscription: (recipient controller, ID, NotifRetry,
 /// NotifExpiration).
 type Match = (u32, String, bool, u32);
@@ -200,6 +220,16 @@ impl Agents {
         self.agents
             .get(eid)
             .map(|a| watched_of(&a.local))
+            .unwrap_or_default()
+    }
+
+    /// The tables whose instances the enabled ObjectCreation /
+    /// ObjectDeletion subscriptions of `eid` watch (see [`Action::Watch`]);
+    /// for the gateway at start.
+    pub fn watched_tables(&self, eid: &str) -> Vec<String> {
+        self.agents
+            .get(eid)
+            .map(|a| tables_of(&a.local))
             .unwrap_or_default()
     }
 

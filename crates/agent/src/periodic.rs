@@ -150,7 +150,7 @@ impl Agents {
             let (schema, config) = (self.schema.clone(), self.config.clone());
             if let Some(a) = self.agents.get_mut(&eid) {
                 a.periodic_at = None;
-                let watched = events::watched_of(&a.local);
+                let watched = (events::watched_of(&a.local), events::tables_of(&a.local));
                 let subs = notify::subscription_keys(&a.local);
                 if a.local.expire_subscriptions(now_s) {
                     let mut view = View {
@@ -168,10 +168,12 @@ impl Agents {
                         snapshot: a.local.snapshot(),
                     });
                     let paths = events::watched_of(&a.local);
-                    if paths != watched {
+                    let tables = events::tables_of(&a.local);
+                    if (&paths, &tables) != (&watched.0, &watched.1) {
                         out.push(Action::Watch {
                             agent: eid.clone(),
                             paths,
+                            tables,
                         });
                     }
                 }

@@ -187,7 +187,12 @@ impl Agents {
             }
         }
         let before = writes.then(|| agent.local.snapshot());
-        let watched_before = writes.then(|| events::watched_of(&agent.local));
+        let watched_before = writes.then(|| {
+            (
+                events::watched_of(&agent.local),
+                events::tables_of(&agent.local),
+            )
+        });
         let subs_before = writes.then(|| notify::subscription_keys(&agent.local));
         let mut view = View {
             schema: &schema,
@@ -224,10 +229,12 @@ impl Agents {
         }
         if let Some(watched_before) = watched_before {
             let paths = events::watched_of(&agent.local);
-            if paths != watched_before {
+            let tables = events::tables_of(&agent.local);
+            if (&paths, &tables) != (&watched_before.0, &watched_before.1) {
                 out.push(Action::Watch {
                     agent: agent_eid.to_owned(),
                     paths,
+                    tables,
                 });
             }
             // Subscriptions or a controller's PeriodicNotif* may have

@@ -267,3 +267,43 @@ fn watch_follows_the_enabled_value_change_subscriptions() {
     assert_eq!(watches(&out), [Vec::<String>::new()]);
     assert!(a.watched(&eid).is_empty());
 }
+
+#[test]
+fn watch_names_the_tables_of_object_subscriptions() {
+    let (mut a, eid) = setup();
+    let tables = |out: &[Action]| -> Vec<Vec<String>> {
+        out.iter()
+            .filter_map(|x| match x {
+                Action::Watch { tables, .. } => Some(tables.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let p = [
+        ("ID", "oc"),
+        ("NotifType", "ObjectCreation"),
+        (
+            "ReferenceList",
+            "Device.NAT.PortMapping.,Device.LocalAgent.Controller.",
+        ),
+        ("Enable", "true"),
+    ];
+    let (_, out) = subscribe_with(&mut a, &eid, C1, &p);
+    assert_eq!(tables(&out), [vec!["Device.NAT.PortMapping."]]);
+    assert!(watches(&out)[0].is_empty(), "no ValueChange paths");
+    let p = [
+        ("ID", "od"),
+        ("NotifType", "ObjectDeletion"),
+        ("ReferenceList", "Device.IP.Interface.*.IPv4Address."),
+        ("Enable", "true"),
+    ];
+    let (n, out) = subscribe_with(&mut a, &eid, C1, &p);
+    let both = vec![
+        "Device.IP.Interface.*.IPv4Address.",
+        "Device.NAT.PortMapping.",
+    ];
+    assert_eq!(tables(&out), std::slice::from_ref(&both));
+    assert_eq!(a.watched_tables(&eid), both);
+    let out = set_sub(&mut a, &eid, n, "Enable", "false");
+    assert_eq!(tables(&out), [vec!["Device.NAT.PortMapping."]]);
+}

@@ -42,6 +42,7 @@ pub mod dialect;
 pub mod fault;
 pub mod mapped;
 pub mod model;
+pub mod objects;
 pub mod operate;
 pub mod plan;
 pub mod read;

@@ -27,7 +27,7 @@ use crate::model::{template, DeviceModel};
 use crate::plan::{Config, Outcome};
 
 mod outcome;
-mod resolve;
+pub(crate) mod resolve;
 
 /// Names one device may watch; beyond it the rest are reported, not
 /// watched (a stray `Device.` subscription must not cost the CPE a
@@ -82,6 +82,8 @@ pub struct WatchPlan {
     model: Option<Arc<DeviceModel>>,
     learned: bool,
     wanted: Vec<String>,
+    /// Tables whose entry counts are watched too.
+    tables: Vec<String>,
     stage: Stage,
     queue: Vec<Call>,
     sent: Vec<Call>,
@@ -118,6 +120,7 @@ impl WatchPlan {
             model,
             learned: false,
             wanted: wanted.into_iter().collect(),
+            tables: Vec::new(),
             queue: Vec::new(),
             sent: Vec::new(),
             resolved: BTreeSet::new(),
@@ -137,6 +140,14 @@ impl WatchPlan {
     /// How to map the CPE should it turn out to speak TR-098.
     pub fn tr098(&mut self, tr098: crate::plan::Tr098) {
         self.tr098 = tr098;
+    }
+
+    /// Also watch the `*NumberOfEntries` parameter of each table of
+    /// `tables` (see [`crate::objects`]): a CPE that informs its change
+    /// opens a session, and the session's listing finds the instance.
+    pub fn counting(mut self, tables: Vec<String>) -> WatchPlan {
+        self.tables = tables;
+        self
     }
 
     /// The next step; after a `Send`, [`WatchPlan::feed`] its outcomes.
@@ -191,6 +202,9 @@ impl WatchPlan {
         let Some(model) = self.model.clone() else {
             return;
         };
+        for t in std::mem::take(&mut self.tables) {
+            self.wanted.extend(crate::objects::count_path(&model, &t));
+        }
         let roots: BTreeSet<String> = self
             .wanted
             .iter()

@@ -190,6 +190,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         let mapped = cpe.model(&eid).filter(|m| m.mapping().is_some());
         let mut actions = self.on_informed(&eid, &inform, mapped.as_deref());
         actions.extend(self.read_boot_parameters(&eid, &device, cpe));
+        // Each session of a CPE whose tables are watched lists them.
+        self.list_objects(&eid, cpe);
         let notifies = actions
             .iter()
             .filter(|a| matches!(a, Action::Send { .. }))

@@ -14,6 +14,7 @@ use acs::{AcsHandle, Hold, RpcOutcome, SubmitError};
 use agent::dm::Answer;
 use agent::Remote;
 use interwork::fault::vendor;
+use interwork::objects::{ListPlan, ListReport, ListStep};
 use interwork::plan::Tr098;
 use interwork::watch::{self, WatchPlan, WatchReport, WatchStep};
 use interwork::{DeviceModel, Outcome, Plan, Step};
@@ -242,10 +243,18 @@ impl Interworker {
         self.running += 1;
         tokio::spawn(async move {
             let result = match job {
-                WatchJob::Plan { wanted, applied } => {
-                    let mut plan = WatchPlan::new(model, wanted, applied, config);
+                WatchJob::Plan {
+                    wanted,
+                    tables,
+                    applied,
+                } => {
+                    let mut plan = WatchPlan::new(model, wanted, applied, config).counting(tables);
                     plan.tr098(tr098);
                     WatchResult::Plan(drive_watch(plan, &acs, &device, deadline).await)
+                }
+                WatchJob::List { tables, known } => {
+                    let plan = ListPlan::new(model, tables, known, config);
+                    WatchResult::List(drive_list(plan, &acs, &device, deadline).await)
                 }
                 WatchJob::Poll(names) => {
                     let model = model.as_deref();
@@ -383,6 +392,27 @@ async fn drive_watch(
         match plan.poll() {
             WatchStep::Done(r) => return r,
             WatchStep::Send(rpcs) => {
+                let submits = rpcs
+                    .into_iter()
+                    .map(|rpc| acs.submit(device.clone(), rpc, deadline));
+                let results = futures_util::future::join_all(submits).await;
+                plan.feed(results.into_iter().map(outcome).collect());
+            }
+        }
+    }
+}
+
+async fn drive_list(
+    mut plan: ListPlan,
+    acs: &AcsHandle,
+    device: &DeviceKey,
+    deadline: Duration,
+) -> ListReport {
+    let _hold = acs.hold(device.clone());
+    loop {
+        match plan.poll() {
+            ListStep::Done(r) => return r,
+            ListStep::Send(rpcs) => {
                 let submits = rpcs
                     .into_iter()
                     .map(|rpc| acs.submit(device.clone(), rpc, deadline));

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use crate::jitter::Jitter;
+use usp::proto::usp::request::ReqType;
 
 mod commands;
 mod cpe;
@@ -192,7 +193,8 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
         let resumed = eids
             .into_iter()
             .filter_map(|eid| {
-                let job = watcher.resume(&eid, agents.watched(&eid))?;
+                let tables = agents.watched_tables(&eid);
+                let job = watcher.resume(&eid, agents.watched(&eid), tables)?;
                 Some((eid, job))
             })
             .collect();
@@ -303,6 +305,11 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
             cpe.learned(&f.remote.agent, m);
         }
         cpe.ended(&f.remote.agent, f.fresh);
+        // What the controller added or deleted is told by the listing (its
+        // own changes too, R-NOT.0a), once: the diff sees each change once.
+        if matches!(f.remote.request, ReqType::Add(_) | ReqType::Delete(_)) {
+            self.list_objects(&f.remote.agent, cpe);
+        }
         if let Some(path) = &f.remote.completes {
             return self.on_results(&f.remote.agent, path, f.answer);
         }
@@ -353,8 +360,14 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 Action::NotifyAcked { agent, msg_id, .. } => {
                     debug!(agent = %agent, msg_id, "NotifyResp")
                 }
-                Action::Watch { agent, paths } => {
-                    debug!(agent = %agent, ?paths, "watched CPE parameters");
+                Action::Watch {
+                    agent,
+                    paths,
+                    tables,
+                } => {
+                    debug!(agent = %agent, ?paths, ?tables, "watched CPE parameters");
+                    // Tables first: their plan then carries the paths too.
+                    self.watch_tables(&agent, tables, cpe);
                     if let Some(job) = self.watcher.want(&agent, paths) {
                         self.submit_watch(&agent, job, cpe);
                     }

@@ -6,6 +6,10 @@
 //! `interwork::watch::WatchPlan` when the wanted set changes, a
 //! GetParameterValues of the polled names every `--value-change-poll`.
 //!
+//! ObjectCreation / ObjectDeletion subscriptions name tables
+//! (`Action::Watch { tables }`): their counts join the plan, and their
+//! instance listings are kept and diffed (see [`objects`]).
+//!
 //! The applied state is persisted (the registry's agent-state table,
 //! under [`KEY_PREFIX`]): the originals must survive a restart to be put
 //! back when a subscription goes.
@@ -14,11 +18,8 @@
 //! with the CPE's fault and the running total of such names since start).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::SystemTime;
 
-use agent::{Action, Happening};
-use store::Store;
-
+use interwork::objects::{ListReport, Listing};
 use interwork::watch::{Applied, WatchReport};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
@@ -32,18 +33,23 @@ const MAX_POLLED: usize = interwork::watch::MAX_WATCHED;
 /// A job for the Interworker.
 #[derive(Debug, Clone)]
 pub enum WatchJob {
-    /// Make the CPE's attributes follow `wanted`.
+    /// Make the CPE's attributes follow `wanted` and the counts of
+    /// `tables`.
     Plan {
         wanted: Vec<String>,
+        tables: Vec<String>,
         applied: Applied,
     },
     /// Read these names.
     Poll(BTreeSet<String>),
+    /// List the instances of these tables and diff them with `known`.
+    List { tables: Vec<String>, known: Listing },
 }
 
 pub enum WatchResult {
     Plan(WatchReport),
     Poll(Vec<(String, String)>),
+    List(ListReport),
 }
 
 pub struct WatchFinished {
@@ -61,6 +67,13 @@ struct Stored {
     /// if they differ.
     #[serde(default)]
     wanted: Vec<String>,
+    /// Likewise for the tables whose counts the applied state watches.
+    #[serde(default)]
+    tables: Vec<String>,
+    /// The last instance listing of each watched table: a restart
+    /// neither announces them again nor misses what went meanwhile.
+    #[serde(default)]
+    instances: Listing,
 }
 
 #[derive(Default)]
@@ -76,7 +89,17 @@ struct AgentWatch {
     /// Last values polled.
     last: HashMap<String, String>,
     /// After a restart: the paths the restored applied state answers.
-    restored_for: Option<Vec<String>>,
+    restored_for: Option<(Vec<String>, Vec<String>)>,
+    /// The (paths, tables) the applied state answers, as persisted.
+    stored_for: (Vec<String>, Vec<String>),
+    /// Tables the ObjectCreation / ObjectDeletion subscriptions watch.
+    tables: Vec<String>,
+    /// Their last listing.
+    known: Listing,
+    /// A listing of this agent is with the Interworker.
+    listing: bool,
+    /// Another listing was asked for while one ran.
+    list_again: bool,
 }
 
 #[derive(Default)]
@@ -108,7 +131,9 @@ impl Watcher {
                     active: s.active,
                     polled: s.polled,
                 };
-                a.restored_for = Some(s.wanted);
+                a.known = s.instances;
+                a.stored_for = (s.wanted.clone(), s.tables.clone());
+                a.restored_for = Some((s.wanted, s.tables));
             }
             Err(e) => warn!(agent = eid, error = %e, "watched parameters unreadable"),
         }
@@ -120,22 +145,39 @@ impl Watcher {
     /// restart costs the fleet no sessions), else the plan that brings
     /// the CPE in line (a crash came between a subscription and its
     /// plan's end).
-    pub fn resume(&mut self, agent: &str, mut paths: Vec<String>) -> Option<WatchJob> {
+    pub fn resume(
+        &mut self,
+        agent: &str,
+        mut paths: Vec<String>,
+        mut tables: Vec<String>,
+    ) -> Option<WatchJob> {
         paths.sort();
         paths.dedup();
+        tables.sort();
+        tables.dedup();
+        if !tables.is_empty() || self.agents.contains_key(agent) {
+            let a = self.agents.entry(agent.to_owned()).or_default();
+            a.known.retain(|t, _| tables.contains(t));
+            a.tables = tables.clone();
+        }
         let restored = self
             .agents
             .get_mut(agent)
             .and_then(|a| a.restored_for.take());
         match restored {
-            Some(r) if r == paths => {
+            Some(r) if r == (paths.clone(), tables.clone()) => {
                 if let Some(a) = self.agents.get_mut(agent) {
                     a.wanted = Some(paths);
                 }
                 None
             }
-            None if paths.is_empty() => None,
-            _ => self.want(agent, paths),
+            None if paths.is_empty() && tables.is_empty() => None,
+            _ => {
+                if let Some(a) = self.agents.get_mut(agent) {
+                    a.wanted = None;
+                }
+                self.want(agent, paths)
+            }
         }
     }
 
@@ -164,7 +206,9 @@ impl Watcher {
         let a = self.agents.get_mut(agent)?;
         a.applied = Applied::default();
         a.last.clear();
-        self.persist.push((format!("{KEY_PREFIX}{agent}"), None));
+        a.stored_for = Default::default();
+        // The listing stays: what the reset removed is told as deleted.
+        self.persist.push(record(agent, a));
         if a.running {
             a.dirty = true;
             return None;
@@ -175,11 +219,16 @@ impl Watcher {
         Some(plan_of(a))
     }
 
-    /// The Interworker could not take `agent`'s job: try at the next tick.
-    pub fn refused(&mut self, agent: &str) {
+    /// The Interworker could not take `agent`'s job: a plan is tried at
+    /// the next tick, a listing at the CPE's next session.
+    pub fn refused(&mut self, agent: &str, list: bool) {
         if let Some(a) = self.agents.get_mut(agent) {
-            a.running = false;
-            a.dirty = true;
+            if list {
+                a.listing = false;
+            } else {
+                a.running = false;
+                a.dirty = true;
+            }
         }
     }
 
@@ -190,6 +239,7 @@ impl Watcher {
         let Some(a) = self.agents.get_mut(&f.agent) else {
             return out;
         };
+        let prior_running = a.running;
         a.running = false;
         match f.result {
             WatchResult::Plan(report) => {
@@ -202,23 +252,25 @@ impl Watcher {
                     warn!(agent = %f.agent, error = e, "notification attributes");
                 }
                 a.last.retain(|n, _| report.applied.polled.contains(n));
-                let stored = Stored {
-                    active: report.applied.active.clone(),
-                    polled: report.applied.polled.clone(),
-                    wanted: match (&a.wanted, a.dirty) {
-                        (Some(w), false) => w.clone(),
-                        _ => Vec::new(),
-                    },
+                a.stored_for = match (&a.wanted, a.dirty) {
+                    (Some(w), false) => (w.clone(), a.tables.clone()),
+                    _ => Default::default(),
                 };
-                let empty = stored.active.is_empty() && stored.polled.is_empty();
-                let bytes = if empty {
-                    None
-                } else {
-                    serde_json::to_vec(&stored).ok()
-                };
-                out.persist = Some((format!("{KEY_PREFIX}{}", f.agent), bytes));
                 a.applied = report.applied;
+                out.persist = Some(record(&f.agent, a));
                 out.model = report.model;
+            }
+            WatchResult::List(report) => {
+                a.running = prior_running;
+                out.model = report.model.clone();
+                out.objects = a.listed(report);
+                out.persist = Some(record(&f.agent, a));
+                if std::mem::take(&mut a.list_again) {
+                    if let Some(job) = a.list() {
+                        out.next_list = Some(job);
+                    }
+                }
+                return out;
             }
             WatchResult::Poll(values) => {
                 for (name, value) in values {
@@ -268,8 +320,27 @@ impl Watcher {
 fn plan_of(a: &AgentWatch) -> WatchJob {
     WatchJob::Plan {
         wanted: a.wanted.clone().unwrap_or_default(),
+        tables: a.tables.clone(),
         applied: a.applied.clone(),
     }
+}
+
+/// The persisted state of `a` (none when there is nothing to keep).
+fn record(eid: &str, a: &AgentWatch) -> (String, Option<Vec<u8>>) {
+    let stored = Stored {
+        active: a.applied.active.clone(),
+        polled: a.applied.polled.clone(),
+        wanted: a.stored_for.0.clone(),
+        tables: a.stored_for.1.clone(),
+        instances: a.known.clone(),
+    };
+    let empty = stored.active.is_empty() && stored.polled.is_empty() && stored.instances.is_empty();
+    let bytes = if empty {
+        None
+    } else {
+        serde_json::to_vec(&stored).ok()
+    };
+    (format!("{KEY_PREFIX}{eid}"), bytes)
 }
 
 /// What [`Watcher::finished`] asks of the caller.
@@ -279,72 +350,15 @@ pub struct Finished {
     /// (agent eid, TR-181 path, new value).
     pub changes: Vec<(String, String, String)>,
     pub next: Option<WatchJob>,
+    /// The listing to start next (asked for while one ran).
+    pub next_list: Option<WatchJob>,
+    /// (TR-181 path, unique keys; None for a deletion) of the instances
+    /// that came or went.
+    pub objects: Vec<(String, Option<BTreeMap<String, String>>)>,
     pub model: Option<std::sync::Arc<interwork::DeviceModel>>,
 }
 
-impl<S: Store + Clone + Send + Sync + 'static> super::North<S> {
-    /// Hands `agent`'s job to the Interworker, in turn with its requests.
-    pub(super) fn submit_watch(
-        &mut self,
-        agent: &str,
-        job: WatchJob,
-        cpe: &mut super::Interworker,
-    ) {
-        let Some((oui, product_class, serial)) = self.agents.identity(agent) else {
-            self.watcher.refused(agent);
-            return;
-        };
-        let device = store::DeviceKey {
-            oui: oui.to_owned(),
-            product_class: product_class.to_owned(),
-            serial: serial.to_owned(),
-        };
-        if !cpe.submit_watch(agent, device, job) {
-            self.watcher.refused(agent);
-        }
-    }
-
-    /// A watch job ended: its state kept, its changes told to the agent
-    /// as ValueChange, the agent's next job started.
-    pub(super) fn on_watch_finished(
-        &mut self,
-        f: WatchFinished,
-        cpe: &mut super::Interworker,
-    ) -> Vec<Action> {
-        let agent = f.agent.clone();
-        cpe.ended(&agent, Vec::new());
-        let done = self.watcher.finished(f);
-        if let Some(m) = done.model {
-            cpe.learned(&agent, m);
-        }
-        self.watcher.persist.extend(done.persist);
-        if let Some(job) = done.next {
-            self.submit_watch(&agent, job, cpe);
-        }
-        let now = SystemTime::now();
-        let mut actions = Vec::new();
-        for (eid, path, value) in done.changes {
-            actions.extend(
-                self.agents
-                    .notify(&eid, Happening::ValueChange { path, value }, now),
-            );
-        }
-        actions
-    }
-
-    pub(super) fn on_bootstrap(&mut self, agent: &str, cpe: &mut super::Interworker) {
-        if let Some(job) = self.watcher.bootstrapped(agent) {
-            self.submit_watch(agent, job, cpe);
-        }
-    }
-
-    /// Every `--value-change-poll`: polls and the plans that waited.
-    pub(super) fn on_watch_tick(&mut self, cpe: &mut super::Interworker) {
-        for (agent, job) in self.watcher.tick() {
-            self.submit_watch(&agent, job, cpe);
-        }
-    }
-}
-
+mod objects;
+mod shell;
 #[cfg(test)]
 mod tests;

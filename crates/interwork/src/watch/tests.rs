@@ -326,3 +326,15 @@ fn tr098_cpe_get_their_own_names_and_an_unknown_model_is_discovered() {
     assert_eq!(values.len(), 1);
     assert_eq!(values[0].0, name);
 }
+
+#[test]
+fn watched_tables_get_active_notification_on_their_count() {
+    let mut cpe = cpe();
+    let m = model(&mut cpe);
+    let plan = WatchPlan::new(Some(m), Vec::new(), Applied::default(), Config::default())
+        .counting(vec!["Device.NAT.PortMapping.".into()]);
+    let (r, _) = run_with(plan, &mut cpe, &[]);
+    let count = "Device.NAT.PortMappingNumberOfEntries";
+    assert_eq!(r.applied.active.keys().collect::<Vec<_>>(), [count]);
+    assert_eq!(cpe.notification(count), 2);
+}

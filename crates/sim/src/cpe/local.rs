@@ -81,6 +81,48 @@ impl Cpe {
         Ok(())
     }
 
+    /// A local user adds an instance to the table `name` (`add`), or
+    /// deletes the instance `name`: the instance number added. The
+    /// table's `...NumberOfEntries` changes and notifies per the
+    /// attributes the ACS set, as a local set would.
+    pub fn handle_local_object(
+        &mut self,
+        now: Duration,
+        name: &str,
+        add: bool,
+    ) -> Result<Option<u32>, String> {
+        let done = if add {
+            self.model.add_object(name).map(Some)
+        } else {
+            self.model.delete_object(name).map(|()| None)
+        };
+        let done = done.map_err(|e| format!("{name:?}: {e:?}"))?;
+        let table = if add {
+            name
+        } else {
+            let inst = name.trim_end_matches('.');
+            inst.rsplit_once('.')
+                .map_or(name, |(t, _)| &name[..t.len() + 1])
+        };
+        let count = format!("{}NumberOfEntries", table.trim_end_matches('.'));
+        if self.model.get(&count).is_some() {
+            let n = self.model.instance_count(table).to_string();
+            self.model.set(&count, &n);
+            match self.model.notification(&count) {
+                2 => {
+                    self.changed.insert(count.into());
+                    self.events.push("4 VALUE CHANGE", "");
+                    self.maybe_start(now);
+                }
+                1 => {
+                    self.changed.insert(count.into());
+                }
+                _ => {}
+            }
+        }
+        Ok(done)
+    }
+
     /// The driver finished a Download or Upload.
     pub fn handle_transfer_done(&mut self, now: Duration, r: TransferResult) {
         let Some(job) = self.finished_job(r.id) else {

@@ -544,3 +544,40 @@ fn uptime_is_no_inform_parameter_so_its_refresh_may_skip_the_revision() {
     let uptime = cpe.model.value("Device.DeviceInfo.UpTime").unwrap();
     assert_ne!(uptime, "0");
 }
+
+#[test]
+fn a_local_add_or_delete_notifies_the_table_count() {
+    let (mut cpe, mut acs, mut now) = booted(config());
+    let count = "Device.NAT.PortMappingNumberOfEntries";
+    let spa = Body::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: count.into(),
+            notification_change: true,
+            notification: 2,
+            access_list_change: false,
+            access_list: vec![],
+        }],
+    });
+    session(&mut cpe, &mut acs, &mut now, vec![spa]);
+    let before = cpe.model().instance_count("Device.NAT.PortMapping.");
+    let n = cpe
+        .handle_local_object(now, "Device.NAT.PortMapping.", true)
+        .unwrap()
+        .unwrap();
+    acs.pump(&mut cpe, now);
+    let inform = acs.informs().last().copied().unwrap();
+    assert_eq!(inform.event[0].event_code, "4 VALUE CHANGE");
+    let p = inform
+        .parameter_list
+        .iter()
+        .find(|p| p.name == count)
+        .unwrap();
+    assert_eq!(p.value.text, (before + 1).to_string());
+    let gone = format!("Device.NAT.PortMapping.{n}.");
+    assert_eq!(cpe.handle_local_object(now, &gone, false), Ok(None));
+    assert!(cpe.handle_local_object(now, &gone, false).is_err());
+    assert_eq!(
+        cpe.model().instance_count("Device.NAT.PortMapping."),
+        before
+    );
+}

@@ -98,6 +98,12 @@ enum Msg {
         value: String,
         reply: oneshot::Sender<Result<(), String>>,
     },
+    /// Add an instance to a table (`add`), or delete an instance.
+    Object {
+        name: String,
+        add: bool,
+        reply: oneshot::Sender<Result<Option<u32>, String>>,
+    },
     Get {
         name: String,
         reply: oneshot::Sender<Option<(String, String)>>,
@@ -406,6 +412,9 @@ async fn cpe_task(
                 }
                 Some(Msg::Set { name, value, reply }) => {
                     let _ = reply.send(cpe.handle_local_set(sh.now(), &name, &value));
+                }
+                Some(Msg::Object { name, add, reply }) => {
+                    let _ = reply.send(cpe.handle_local_object(sh.now(), &name, add));
                 }
                 Some(Msg::Get { name, reply }) => {
                     let v = cpe.model().get(&name).map(|e| {

@@ -217,7 +217,7 @@ async fn control(req: Request<Incoming>, registry: &Registry, shared: &Shared) -
         let Some((serial, verb)) = rest.split_once('/') else {
             return error(StatusCode::NOT_FOUND, "expected /cpe/<serial>/<action>");
         };
-        let body = if method == hyper::Method::POST && verb == "set" {
+        let body = if method == hyper::Method::POST && matches!(verb, "set" | "add" | "delete") {
             match read_json::<serde_json::Value>(req).await {
                 Ok(b) => Some(b),
                 Err(r) => return r,
@@ -296,6 +296,36 @@ async fn control(req: Request<Incoming>, registry: &Registry, shared: &Shared) -
             match tokio::time::timeout(CONTROL_TIMEOUT, rx).await {
                 Ok(Ok(Ok(()))) => reply(StatusCode::OK, serde_json::json!({ "ok": true })),
                 Ok(Ok(Err(msg))) => error(StatusCode::BAD_REQUEST, msg),
+                _ => error(StatusCode::SERVICE_UNAVAILABLE, "CPE busy"),
+            }
+        }
+        (hyper::Method::POST, verb @ ("add" | "delete")) => {
+            let name = match body
+                .as_ref()
+                .and_then(|b| b.get("name"))
+                .and_then(|n| n.as_str())
+            {
+                Some(n) => n.to_owned(),
+                None => return error(StatusCode::BAD_REQUEST, "expected {\"name\": ...}"),
+            };
+            let (tx, rx) = oneshot::channel();
+            let add = verb == "add";
+            if let Err(r) = send(Msg::Object {
+                name,
+                add,
+                reply: tx,
+            })
+            .await
+            {
+                return r;
+            }
+            match tokio::time::timeout(CONTROL_TIMEOUT, rx).await {
+                Ok(Ok(Ok(Some(n)))) => reply(
+                    StatusCode::OK,
+                    serde_json::json!({ "ok": true, "instance": n }),
+                ),
+                Ok(Ok(Ok(None))) => reply(StatusCode::OK, serde_json::json!({ "ok": true })),
+                Ok(Ok(Err(msg))) => error(StatusCode::NOT_FOUND, msg),
                 _ => error(StatusCode::SERVICE_UNAVAILABLE, "CPE busy"),
             }
         }
