@@ -139,7 +139,15 @@ async fn download_and_ipping_are_requests_until_the_cpe_reports_their_end() {
         Some("Complete")
     );
     // The outputs are kept for the OperationComplete (issue 7): logged.
-    let log = gw.stderr();
+    // The log line may trail the Request's removal by a moment.
+    let start = Instant::now();
+    let log = loop {
+        let log = gw.stderr();
+        if log.contains("SuccessCount") || start.elapsed() > WAIT {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(log.contains("command complete"), "{log}");
     assert!(log.contains("SuccessCount"), "{log}");
 }

@@ -140,3 +140,31 @@ async fn instances_added_and_deleted_are_notified_exactly_once() {
     let later = changes_until(&mut ctrl, &sim, 1).await;
     assert!(later.is_empty(), "told again: {later:?}");
 }
+
+/// A TR-098 CPE's port mappings through the mapping pack: a USP Add on
+/// `Device.NAT.PortMapping.` (a WANIPConnection's PortMapping table on the
+/// CPE) is told as an ObjectCreation of its TR-181 instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tr098_port_mapping_is_told_under_its_tr181_path() {
+    let Some(broker) = broker() else { return };
+    let (_gw, _sim, mut ctrl) =
+        support::mqtt_ctl::setup_with(&broker, &[], &["--model", "tr098"]).await;
+    ctrl.subscribe("created98", "ObjectCreation", MAPS).await;
+    let add = usp::msg::add(
+        "add98",
+        false,
+        vec![usp::msg::add_obj(
+            MAPS,
+            [("ExternalPort", "18080", true), ("Protocol", "TCP", true)],
+        )],
+    );
+    let answer = ctrl.request(&add).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::AddResp(_))),
+        "{answer:?}"
+    );
+    let Notification::ObjCreation(c) = ctrl.notification("created98").await else {
+        panic!("not an ObjectCreation")
+    };
+    assert_eq!(c.obj_path, "Device.NAT.PortMapping.3.");
+}

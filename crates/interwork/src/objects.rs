@@ -78,6 +78,8 @@ pub struct ListPlan {
     listings: usize,
     keys_asked: bool,
     rounds: u32,
+    /// How a TR-098 CPE is mapped, for a discovery.
+    tr098: crate::plan::Tr098,
     config: Config,
     report: ListReport,
 }
@@ -105,13 +107,17 @@ impl ListPlan {
             listings: 0,
             keys_asked: false,
             rounds: 0,
+            tr098: crate::plan::Tr098::default(),
             config,
             report: ListReport::default(),
         }
     }
 
-    fn root(&self) -> Root {
-        self.model.as_ref().map_or(Root::Tr181, |m| m.root())
+    /// How to map the CPE should it turn out to speak TR-098 (its tables
+    /// are then the mapping's).
+    pub fn tr098(mut self, tr098: crate::plan::Tr098) -> ListPlan {
+        self.tr098 = tr098;
+        self
     }
 
     /// The next step; after a `Send`, [`ListPlan::feed`] its outcomes.
@@ -153,10 +159,13 @@ impl ListPlan {
             report.model = self.model.clone().filter(|_| self.learned);
             return ListStep::Done(report);
         }
-        let root = self.root();
+        // A TR-098 CPE's tables are listed through its mapping.
         let bodies = calls
             .iter()
-            .map(|(_, c)| root.body_to_cpe(body(c, "")))
+            .map(|(_, c)| match &self.model {
+                Some(m) => m.body(c, ""),
+                None => body(c, ""),
+            })
             .collect();
         self.sent = calls;
         ListStep::Send(bodies)
@@ -182,14 +191,17 @@ impl ListPlan {
 
     /// The outcomes of the last `Send`, in order.
     pub fn feed(&mut self, outcomes: Vec<Outcome>) {
-        let root = self.root();
         let mut outcomes = outcomes.into_iter();
         for (work, call) in std::mem::take(&mut self.sent) {
             let outcome = outcomes.next().unwrap_or(Outcome::Failed {
                 code: 0,
                 msg: "no outcome for an RPC".into(),
             });
-            self.take(work, call, root.outcome_from_cpe(outcome));
+            let outcome = match &self.model {
+                Some(m) => m.outcome(&call, outcome).0,
+                None => outcome,
+            };
+            self.take(work, call, outcome);
         }
     }
 
@@ -197,7 +209,17 @@ impl ListPlan {
         match (call, outcome, work) {
             (Call::Discover(root), Outcome::Response(Body::GetParameterNamesResponse(r)), _) => {
                 let names = r.parameter_list.iter().map(|p| (&*p.name, p.writable));
-                match crate::dialect::discovered(root, names) {
+                // A TR-098 CPE through its mapping (its list tables are
+                // left to the request plans that read them).
+                let mapped = (root == Root::Tr098).then(|| {
+                    let listing = names.clone().map(|(n, w)| (n.to_owned(), w)).collect();
+                    self.tr098.model(listing, Default::default())
+                });
+                let model = match mapped.flatten() {
+                    Some(m) => m,
+                    None => crate::dialect::discovered(root, names),
+                };
+                match model {
                     Ok(m) => {
                         self.model = Some(Arc::new(m));
                         self.learned = true;

@@ -253,7 +253,7 @@ impl Interworker {
                     WatchResult::Plan(drive_watch(plan, &acs, &device, deadline).await)
                 }
                 WatchJob::List { tables, known } => {
-                    let plan = ListPlan::new(model, tables, known, config);
+                    let plan = ListPlan::new(model, tables, known, config).tr098(tr098);
                     WatchResult::List(drive_list(plan, &acs, &device, deadline).await)
                 }
                 WatchJob::Poll(names) => {
