@@ -343,3 +343,33 @@ async fn periodic_comes_on_the_controller_s_interval() {
         );
     }
 }
+
+/// The subscribing controller's own Set is told too (R-NOT.0a), though the
+/// CPE never informs changes its ACS made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_s_own_set_is_told() {
+    let Some(broker) = broker() else { return };
+    let (_gw, _sim, mut ctrl) = setup(&broker).await;
+    let ssid = "Device.WiFi.SSID.1.SSID";
+    ctrl.subscribe("own", "ValueChange", ssid).await;
+    let set = usp::msg::set(
+        "own-set",
+        false,
+        vec![usp::msg::set_obj(
+            "Device.WiFi.SSID.1.",
+            [("SSID", "Set-By-Me", true)],
+        )],
+    );
+    let answer = ctrl.request(&set).await;
+    assert!(
+        matches!(answer.response(), Some(RespType::SetResp(_))),
+        "{answer:?}"
+    );
+    let Notification::ValueChange(v) = ctrl.notification("own").await else {
+        panic!("not a ValueChange")
+    };
+    assert_eq!(
+        (v.param_path.as_str(), v.param_value.as_str()),
+        (ssid, "Set-By-Me")
+    );
+}

@@ -20,6 +20,7 @@ use crate::agents::{send, unix, Action, Agents};
 use crate::commands;
 use crate::dispatch::{route, Route};
 use crate::dm::{self, Answer, Schema};
+use crate::happening::Happening;
 use crate::local::View;
 use crate::replay::ReplyCache;
 
@@ -142,6 +143,9 @@ impl Agents {
         if matches!(&remote.request, ReqType::Operate(o) if !o.send_resp) {
             answer = None;
         }
+        // A CWMP CPE does not inform changes the ACS made (TR-069 A.3.2.4),
+        // yet the subscribing controller is to hear of its own (R-NOT.0a).
+        let changed = answer.as_ref().map(set_values).unwrap_or_default();
         let mut view = View {
             schema: &schema,
             config: &config,
@@ -166,8 +170,33 @@ impl Agents {
             cache.remember(&remote.controller, &remote.msg_id, d, record);
         }
         out.extend(sent);
+        for (path, value) in changed {
+            let h = Happening::ValueChange { path, value };
+            out.extend(self.notify(&remote.agent, h, now));
+        }
         out
     }
+}
+
+/// The (path, value) pairs a SetResp says were written.
+fn set_values(answer: &Answer) -> Vec<(String, String)> {
+    use usp::proto::usp::set_resp::updated_object_result::operation_status::OperStatus;
+    let Answer::Resp(RespType::SetResp(r)) = answer else {
+        return Vec::new();
+    };
+    r.updated_obj_results
+        .iter()
+        .filter_map(|o| match o.oper_status.as_ref()?.oper_status.as_ref()? {
+            OperStatus::OperSuccess(ok) => Some(&ok.updated_inst_results),
+            OperStatus::OperFailure(_) => None,
+        })
+        .flatten()
+        .flat_map(|i| {
+            i.updated_params
+                .iter()
+                .map(|(k, v)| (format!("{}{k}", i.affected_path), v.clone()))
+        })
+        .collect()
 }
 
 /// Puts the gateway's own half into a read answered by the CPE side.

@@ -307,3 +307,52 @@ fn watch_names_the_tables_of_object_subscriptions() {
     let out = set_sub(&mut a, &eid, n, "Enable", "false");
     assert_eq!(tables(&out), [vec!["Device.NAT.PortMapping."]]);
 }
+
+/// A CWMP CPE does not inform changes its ACS made: the agent tells the
+/// subscription itself when a Set it forwarded succeeded (R-NOT.0a), after
+/// the SetResp, and only for the paths the subscription covers.
+#[test]
+fn a_set_through_the_agent_is_told_as_value_change() {
+    let (mut a, eid) = setup();
+    brokers_up(&mut a, &eid);
+    subscribe(&mut a, &eid, "vc", "ValueChange", "Device.WiFi.SSID.1.SSID");
+    let set = msg::set(
+        "set-1",
+        false,
+        vec![msg::set_obj(
+            "Device.WiFi.SSID.1.",
+            [("SSID", "Mine", true), ("Enable", "true", true)],
+        )],
+    );
+    let out = a.handle_record(&eid, &record_from(C1, &eid, &set), reply_to(), t0());
+    let Some(Action::Remote(r)) = out.into_iter().next() else {
+        panic!()
+    };
+    let ok = usp::msg::set_obj_ok(
+        "Device.WiFi.SSID.1.",
+        vec![usp::msg::set_inst_ok(
+            "Device.WiFi.SSID.1.",
+            [("SSID", "Mine"), ("Enable", "true")],
+        )],
+    );
+    let answer = agent::dm::Answer::Resp(RespType::SetResp(usp::proto::usp::SetResp {
+        updated_obj_results: vec![ok],
+    }));
+    let mut out = a.finish_remote(*r, Some(answer), t0());
+    // The SetResp goes first.
+    let Some(Action::Send { record, .. }) = out.first() else {
+        panic!("{out:?}")
+    };
+    let first = crosscheck(record).1.unwrap();
+    assert!(matches!(resp(&first), RespType::SetResp(_)), "{first:?}");
+    out.extend(a.handle_timeout(t0(), &mut low));
+    let sent = notifies(&out);
+    assert_eq!(sent.len(), 1, "{out:?}");
+    let Some(Notification::ValueChange(v)) = &sent[0].3.notification else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(
+        (&*v.param_path, &*v.param_value),
+        ("Device.WiFi.SSID.1.SSID", "Mine")
+    );
+}
