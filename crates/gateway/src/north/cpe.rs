@@ -10,20 +10,22 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use acs::{AcsHandle, Hold, RpcOutcome, SubmitError};
+use acs::{AcsHandle, Hold};
 use agent::dm::Answer;
 use agent::Remote;
-use interwork::fault::vendor;
-use interwork::objects::{ListPlan, ListReport, ListStep};
+use interwork::objects::ListPlan;
 use interwork::plan::Tr098;
-use interwork::watch::{self, WatchPlan, WatchReport, WatchStep};
-use interwork::{DeviceModel, Outcome, Plan, Step};
+use interwork::watch::{self, WatchPlan};
+use interwork::{DeviceModel, Plan};
 use store::DeviceKey;
 use tokio::sync::mpsc;
 
 use super::fresh::{max_age, Fresh, Rules};
 pub use super::instance_maps::InstanceMaps;
 pub use super::watch::{WatchFinished, WatchJob, WatchResult};
+
+mod drive;
+use drive::{drive, drive_list, drive_watch, outcome};
 use usp::ErrorCode;
 
 /// Plans under way at once; beyond it requests fail with 7005 at once.
@@ -352,108 +354,4 @@ fn error(code: ErrorCode, msg: &str) -> Answer {
         err_msg: msg.into(),
         param_errs: Vec::new(),
     })
-}
-
-async fn drive(
-    mut plan: Plan,
-    acs: &AcsHandle,
-    device: &DeviceKey,
-    deadline: Duration,
-    waited: &mut Duration,
-) -> (Answer, Plan) {
-    // Every step of the plan in the session the first step opens: one
-    // connection request per USP request, not one per round.
-    let _hold = acs.hold(device.clone());
-    loop {
-        match plan.poll() {
-            Step::Done(a) => return (a, plan),
-            Step::Send(rpcs) => {
-                let submits = rpcs
-                    .into_iter()
-                    .map(|rpc| acs.submit(device.clone(), rpc, deadline));
-                // All of it is the CPE's: waking it, its session, its answers.
-                let asked = Instant::now();
-                let results = futures_util::future::join_all(submits).await;
-                *waited += asked.elapsed();
-                plan.feed(results.into_iter().map(outcome).collect());
-            }
-        }
-    }
-}
-
-async fn drive_watch(
-    mut plan: WatchPlan,
-    acs: &AcsHandle,
-    device: &DeviceKey,
-    deadline: Duration,
-) -> WatchReport {
-    let _hold = acs.hold(device.clone());
-    loop {
-        match plan.poll() {
-            WatchStep::Done(r) => return r,
-            WatchStep::Send(rpcs) => {
-                let submits = rpcs
-                    .into_iter()
-                    .map(|rpc| acs.submit(device.clone(), rpc, deadline));
-                let results = futures_util::future::join_all(submits).await;
-                plan.feed(results.into_iter().map(outcome).collect());
-            }
-        }
-    }
-}
-
-async fn drive_list(
-    mut plan: ListPlan,
-    acs: &AcsHandle,
-    device: &DeviceKey,
-    deadline: Duration,
-) -> ListReport {
-    let _hold = acs.hold(device.clone());
-    loop {
-        match plan.poll() {
-            ListStep::Done(r) => return r,
-            ListStep::Send(rpcs) => {
-                let submits = rpcs
-                    .into_iter()
-                    .map(|rpc| acs.submit(device.clone(), rpc, deadline));
-                let results = futures_util::future::join_all(submits).await;
-                plan.feed(results.into_iter().map(outcome).collect());
-            }
-        }
-    }
-}
-
-fn outcome(r: Result<RpcOutcome, SubmitError>) -> Outcome {
-    let failed = |code: u32, msg: String| Outcome::Failed { code, msg };
-    match r {
-        Ok(RpcOutcome::Response(b)) => Outcome::Response(b),
-        Ok(RpcOutcome::Fault {
-            code,
-            string,
-            params,
-        }) => Outcome::Fault {
-            code,
-            string,
-            params: params
-                .into_iter()
-                .map(|p| interwork::ParamFault {
-                    name: p.name,
-                    code: p.code,
-                    string: p.string,
-                })
-                .collect(),
-        },
-        Ok(RpcOutcome::Expired) => failed(
-            vendor::NO_ANSWER,
-            "the CPE did not open a session in time".into(),
-        ),
-        Ok(RpcOutcome::NoAnswer) => failed(vendor::NO_ANSWER, "the CPE did not answer".into()),
-        Ok(RpcOutcome::Unreachable(why)) | Err(SubmitError::ConnectionRequestFailed(why)) => {
-            failed(vendor::UNREACHABLE, format!("CPE unreachable: {why}"))
-        }
-        Err(SubmitError::UnknownDevice) => {
-            failed(vendor::UNREACHABLE, "the CPE is not registered".into())
-        }
-        Err(e) => failed(vendor::NOT_QUEUED, e.to_string()),
-    }
 }
