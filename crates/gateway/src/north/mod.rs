@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use agent::local::Snapshot;
-use agent::{Action, Agents, IdScheme, ReplyTo};
+use agent::{Action, Agents, IdScheme};
 use anyhow::Context as _;
 use mtp::mqtt::MqttMtp;
 use mtp::stomp::StompMtp;
@@ -24,6 +24,7 @@ mod cpe;
 mod events;
 mod fresh;
 mod instance_maps;
+mod mtps;
 mod notify_times;
 mod plan;
 mod timing;
@@ -33,6 +34,7 @@ pub use plan::{plan, NorthPlan};
 pub use timing::PlanTimes;
 
 use self::cpe::{Finished, Interworker};
+use self::mtps::Mtps;
 
 /// Records and link events waiting for the agent logic.
 const INBOUND_QUEUE: usize = 4096;
@@ -40,56 +42,6 @@ const INBOUND_QUEUE: usize = 4096;
 const MAX_BURST: usize = 255;
 /// Resource path of every agent on the WebSocket server.
 pub const WS_PATH: &str = "/usp/agent/{eid}";
-
-/// The running MTPs, and how to bring one agent up on all of them.
-struct Mtps {
-    ws: Option<WsMtp>,
-    mqtt: Option<MqttMtp>,
-    stomp: Option<StompMtp>,
-    ws_clients: Vec<(String, String)>,
-}
-
-impl Mtps {
-    fn bring_up(&self, eid: &str) {
-        let warn_on = |what: &str, r: Result<(), mtp::MtpError>| {
-            if let Err(e) = r {
-                warn!(agent = eid, error = %e, "{what}: agent not added");
-            }
-        };
-        if let Some(ws) = &self.ws {
-            if ws.local_addr().is_some() {
-                warn_on("WebSocket", ws.add_agent(eid));
-            }
-            for (controller, url) in &self.ws_clients {
-                warn_on("WebSocket client", ws.connect(eid, url, controller));
-            }
-        }
-        if let Some(m) = &self.mqtt {
-            warn_on("MQTT", m.add_agent(eid));
-        }
-        if let Some(s) = &self.stomp {
-            warn_on("STOMP", s.add_agent(eid));
-        }
-    }
-
-    fn send(&self, out: Outbound) {
-        let agent = out.agent.clone();
-        let result = match &out.to {
-            ReplyTo::WebSocket { .. } => self.ws.as_ref().map(|m| m.send(out)),
-            ReplyTo::Mqtt { .. } => self.mqtt.as_ref().map(|m| m.send(out)),
-            ReplyTo::Stomp { .. } => self.stomp.as_ref().map(|m| m.send(out)),
-        };
-        match result {
-            Some(Ok(())) => {}
-            // Expected while a link is down; notifications are retried.
-            Some(Err(e @ mtp::MtpError::NoLink(_))) => {
-                debug!(agent = %agent, error = %e, "record not sent")
-            }
-            Some(Err(e)) => warn!(agent = %agent, error = %e, "record not sent"),
-            None => warn!(agent = %agent, "record for an MTP that is not configured"),
-        }
-    }
-}
 
 /// The northbound, started: agents up, MTPs listening or connecting.
 pub struct North<S> {
