@@ -13,7 +13,6 @@ use support::mqtt_ctl::{CTRL_TOPIC, SERIAL};
 use support::sim::{free_port, Sim, WAIT};
 use usp::proto::usp::notify::operation_complete::OperationResp;
 use usp::proto::usp::notify::{Event, Notification, OperationComplete};
-use usp::proto::usp::operate_resp::operation_result::OperationResp as OperateOutcome;
 use usp::proto::usp::response::RespType;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,18 +183,7 @@ async fn download_ends(ctrl: &mut Controller) -> (OperationComplete, Event) {
 /// Operates `Download()` of `url` with `key`; the answer names a Request.
 async fn download(ctrl: &mut Controller, key: &str, url: &str) {
     let inputs = [("URL", url), ("AutoActivate", "true")];
-    let op = usp::msg::operate(format!("dl-{key}"), DOWNLOAD, key, true, inputs);
-    let answer = ctrl.request(&op).await;
-    let Some(RespType::OperateResp(r)) = answer.response() else {
-        panic!("{answer:?}")
-    };
-    assert!(
-        matches!(
-            r.operation_results[0].operation_resp,
-            Some(OperateOutcome::ReqObjPath(_))
-        ),
-        "{r:?}"
-    );
+    ctrl.operate_async(DOWNLOAD, key, &inputs).await;
 }
 
 const DOWNLOAD: &str = "Device.DeviceInfo.FirmwareImage.2.Download()";

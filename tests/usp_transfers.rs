@@ -15,8 +15,6 @@ use support::mqtt_ctl::{broker, Controller, CTRL};
 use support::sim::Sim;
 use usp::proto::usp::notify::operation_complete::OperationResp;
 use usp::proto::usp::notify::{Event, Notification, OperationComplete};
-use usp::proto::usp::operate_resp::operation_result::OperationResp as OperateOutcome;
-use usp::proto::usp::response::RespType;
 
 const BACKUP: &str = "Device.DeviceInfo.VendorConfigFile.1.Backup()";
 const RESTORE: &str = "Device.DeviceInfo.VendorConfigFile.1.Restore()";
@@ -32,22 +30,6 @@ async fn setup(broker: &Mosquitto) -> (Gateway, Sim, Controller) {
     ctrl.subscribe("tc", "Event", "Device.LocalAgent.TransferComplete!")
         .await;
     (gw, sim, ctrl)
-}
-
-/// Operates `command` with `key` and `inputs`; the answer names a Request.
-async fn operate(ctrl: &mut Controller, command: &str, key: &str, inputs: &[(&str, &str)]) {
-    let op = usp::msg::operate(format!("op-{key}"), command, key, true, inputs.to_vec());
-    let answer = ctrl.request(&op).await;
-    let Some(RespType::OperateResp(r)) = answer.response() else {
-        panic!("{answer:?}")
-    };
-    assert!(
-        matches!(
-            r.operation_results[0].operation_resp,
-            Some(OperateOutcome::ReqObjPath(_))
-        ),
-        "{r:?}"
-    );
 }
 
 /// The OperationComplete and TransferComplete! that end `command`.
@@ -88,7 +70,8 @@ async fn backup_upload_and_restore_end_in_operation_complete_and_transfer_comple
     let files = FileServer::start().await;
 
     let to = files.url_of("/backup/cfg-1");
-    operate(&mut ctrl, BACKUP, "ck-backup", &[("URL", &to)]).await;
+    ctrl.operate_async(BACKUP, "ck-backup", &[("URL", &to)])
+        .await;
     let (op, tc) = ends(&mut ctrl, BACKUP, "ck-backup").await;
     succeeded(&op);
     assert_eq!(tc.params["TransferType"], "Upload");
@@ -102,7 +85,8 @@ async fn backup_upload_and_restore_end_in_operation_complete_and_transfer_comple
     assert!(body.contains("Device.DeviceInfo.SerialNumber="), "{body}");
 
     let to = files.url_of("/logs/system.log");
-    operate(&mut ctrl, LOG_UPLOAD, "ck-log", &[("URL", &to)]).await;
+    ctrl.operate_async(LOG_UPLOAD, "ck-log", &[("URL", &to)])
+        .await;
     let (op, tc) = ends(&mut ctrl, LOG_UPLOAD, "ck-log").await;
     succeeded(&op);
     assert_eq!(tc.params["TransferType"], "Upload");
@@ -114,7 +98,7 @@ async fn backup_upload_and_restore_end_in_operation_complete_and_transfer_comple
     let from = files.url_of("/restore/cfg-1");
     let inputs = [("URL", from.as_str()), ("TargetFileName", "running.cfg")];
     let before = files.hits();
-    operate(&mut ctrl, RESTORE, "ck-restore", &inputs).await;
+    ctrl.operate_async(RESTORE, "ck-restore", &inputs).await;
     let (op, tc) = ends(&mut ctrl, RESTORE, "ck-restore").await;
     succeeded(&op);
     assert_eq!(tc.params["TransferType"], "Download");
@@ -133,7 +117,8 @@ async fn a_refused_backup_fails_with_the_cpes_fault() {
     let files = FileServer::start().await;
 
     let to = files.url_of("/missing/cfg-1");
-    operate(&mut ctrl, BACKUP, "ck-refused", &[("URL", &to)]).await;
+    ctrl.operate_async(BACKUP, "ck-refused", &[("URL", &to)])
+        .await;
     let (op, tc) = ends(&mut ctrl, BACKUP, "ck-refused").await;
     let Some(OperationResp::CmdFailure(f)) = &op.operation_resp else {
         panic!("{op:?}")

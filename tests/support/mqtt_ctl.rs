@@ -225,6 +225,24 @@ impl Controller {
             .await
     }
 
+    /// Operates an asynchronous `command` with `key` and `inputs`; the
+    /// answer must name the Request it opened.
+    pub async fn operate_async(&mut self, command: &str, key: &str, inputs: &[(&str, &str)]) {
+        use usp::proto::usp::operate_resp::operation_result::OperationResp;
+        let op = usp::msg::operate(format!("op-{key}"), command, key, true, inputs.to_vec());
+        let answer = self.request(&op).await;
+        let Some(RespType::OperateResp(r)) = answer.response() else {
+            panic!("{answer:?}")
+        };
+        assert!(
+            matches!(
+                r.operation_results[0].operation_resp,
+                Some(OperationResp::ReqObjPath(_))
+            ),
+            "{r:?}"
+        );
+    }
+
     /// Adds an enabled, non-persistent subscription without NotifRetry.
     pub async fn subscribe(&mut self, id: &str, kind: &str, refs: &str) {
         self.subscribe_with(id, kind, refs, SubOptions::default())
