@@ -116,24 +116,7 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
     /// What the ACS reported: agents come up, Requests complete, and
     /// agents are told what happened.
     pub(super) fn on_device_event(&mut self, ev: acs::Event, cpe: &mut Interworker) -> Vec<Action> {
-        let (device, events, software_version, params, command_keys, replay, received) = match ev {
-            acs::Event::Informed {
-                device,
-                events,
-                software_version,
-                params,
-                command_keys,
-                replay,
-                received,
-            } => (
-                device,
-                events,
-                software_version,
-                params,
-                command_keys,
-                replay,
-                received,
-            ),
+        let ev = match ev {
             acs::Event::TransferComplete {
                 device,
                 command_key,
@@ -154,7 +137,19 @@ impl<S: Store + Clone + Send + Sync + 'static> North<S> {
                 return self.on_transfer(t);
             }
             acs::Event::SessionEnded { device, .. } => return self.on_session_ended(&device),
-            _ => return Vec::new(),
+            other => other,
+        };
+        let acs::Event::Informed {
+            device,
+            events,
+            software_version,
+            params,
+            command_keys,
+            replay,
+            received,
+        } = ev
+        else {
+            return Vec::new();
         };
         let product = (
             device.oui.clone(),
